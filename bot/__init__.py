@@ -1,0 +1,1 @@
+"""Parvis: participatory governance for SCIC cooperatives, in chat."""
