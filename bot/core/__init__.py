@@ -1,0 +1,1 @@
+"""Pure kernel: identifiers, clock, domain errors. No I/O, no frameworks."""

@@ -1,0 +1,1 @@
+"""Platform-neutral feature handlers: Interaction + Context -> Reply."""

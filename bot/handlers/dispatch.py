@@ -1,0 +1,177 @@
+"""The dispatcher: one unit of work per interaction, routing, errors as polite replies."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+from bot.core.clock import Clock
+from bot.core.errors import DomainError
+from bot.handlers.context import Context
+from bot.handlers.router import Router
+from bot.i18n import Translator, negotiate_language
+from bot.i18n.errors import describe_error
+from bot.members.repository import MemberRepository, OrganisationRepository
+from bot.members.service import OrganisationInfo, org_info
+from bot.platforms import actions as codec
+from bot.platforms.ports import (
+    ActionInvoked,
+    Capabilities,
+    Command,
+    FileInput,
+    Interaction,
+    Reply,
+    Screen,
+    TextInput,
+    Tone,
+)
+from bot.storage.conversations import ChatMenuRepository, ConversationRepository
+from bot.storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 4000
+_PRESS = re.compile(r"^\s*\[(\d{1,3})\]\s*$")
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
+
+
+class Dispatcher:
+    """Turns interactions into replies; everything a handler writes commits or nothing does."""
+
+    def __init__(self, db: Database, router: Router, organisation_slug: str, clock: Clock):
+        self.db = db
+        self.router = router
+        self.organisation_slug = organisation_slug
+        self.clock = clock
+        self._org: OrganisationInfo | None = None
+
+    async def organisation(self) -> OrganisationInfo:
+        """The organisation this deployment serves (cached)."""
+        if self._org is None:
+            async with self.db.uow() as uow:
+                row = await OrganisationRepository(uow.session).by_slug(self.organisation_slug)
+                if row is None:
+                    raise RuntimeError(
+                        f"organisation {self.organisation_slug!r} does not exist; "
+                        "run `parvis db upgrade` and start Parvis once"
+                    )
+                self._org = org_info(row)
+        return self._org
+
+    async def handle(self, ix: Interaction, capabilities: Capabilities) -> Reply:
+        """Handle one interaction; duplicates (same event key) are ignored."""
+        org = await self.organisation()
+        async with self.db.uow() as uow:
+            if not await uow.claim_event(ix.event_key):
+                log.info("duplicate event ignored", extra={"event": ix.event_key})
+                return Reply()
+            member = await MemberRepository(uow.session).by_identity(
+                org.id, ix.actor.platform, ix.actor.user_key
+            )
+            language = (member.language if member else None) or negotiate_language(
+                ix.actor.language, org.language
+            )
+            ctx = Context(
+                uow=uow,
+                org=org,
+                member=member,
+                t=Translator(language, org.timezone),
+                capabilities=capabilities,
+                clock=self.clock,
+                actor=ix.actor,
+                chat=ix.chat,
+            )
+            try:
+                reply = await self._route(ix, ctx)
+                await self._remember_menu(ctx, reply)
+                await uow.commit()
+                return reply
+            except DomainError as error:
+                await uow.rollback()
+                reply = _error_reply(ctx, error)
+            except Exception:
+                await uow.rollback()
+                log.exception("handler failed", extra={"event": ix.event_key})
+                reply = _error_reply(ctx, DomainError("error.internal"))
+        await self._record_refusal(ix.event_key)
+        return reply
+
+    async def _record_refusal(self, event_key: str) -> None:
+        """A refused event is still processed: a redelivery must not run it again."""
+        async with self.db.uow() as uow:
+            await uow.claim_event(event_key)
+            await uow.commit()
+
+    async def _route(self, ix: Interaction, ctx: Context) -> Reply:
+        intent = ix.intent
+        if isinstance(intent, Command):
+            return await self._command(ix, intent, ctx)
+        if isinstance(intent, ActionInvoked):
+            return await self._action(ix, intent, ctx)
+        if isinstance(intent, FileInput):
+            handler = self.router.file_handler
+            if handler is None:
+                raise DomainError("error.files_not_expected")
+            return await handler(ix, ctx)
+        return await self._text(ix, intent, ctx)
+
+    async def _command(self, ix: Interaction, intent: Command, ctx: Context) -> Reply:
+        if len(intent.raw_args) > MAX_INPUT:
+            raise DomainError("error.too_long", {"length": len(intent.raw_args), "max": MAX_INPUT})
+        spec = self.router.find_command(intent.name)
+        if spec is None:
+            raise DomainError("error.unknown_command", {"command": ctx.cmd(intent.name)[:40]})
+        if spec.role is not None:
+            member = ctx.require_member()
+            if spec.role not in member.roles:
+                raise DomainError("error.admin_only")
+        return await spec.handler(ix, ctx)
+
+    async def _action(self, ix: Interaction, intent: ActionInvoked, ctx: Context) -> Reply:
+        handler = self.router.find_action(intent.action.verb)
+        if handler is None:
+            raise DomainError("error.stale_button")
+        return await handler(ix, ctx)
+
+    async def _text(self, ix: Interaction, intent: TextInput, ctx: Context) -> Reply:
+        if len(intent.text) > MAX_INPUT:
+            raise DomainError("error.too_long", {"length": len(intent.text), "max": MAX_INPUT})
+        press = _PRESS.match(intent.text)
+        if press:
+            return await self._press(ix, ctx, int(press[1]))
+        if ctx.member is not None:
+            conversation = await ConversationRepository(ctx.uow.session).get(ctx.member.id)
+            if conversation is not None:
+                handler = self.router.find_conversation(conversation.kind)
+                if handler is not None:
+                    return await handler(ix, ctx)
+        bare = _BARE_NUMBER.match(intent.text)
+        if bare and await ChatMenuRepository(ctx.uow.session).get(ix.chat.platform, ix.chat.chat_key):
+            return await self._press(ix, ctx, int(bare[1]))
+        raise DomainError("error.not_understood")
+
+    async def _press(self, ix: Interaction, ctx: Context, number: int) -> Reply:
+        menu = await ChatMenuRepository(ctx.uow.session).get(ix.chat.platform, ix.chat.chat_key)
+        if not 1 <= number <= len(menu):
+            raise DomainError("error.no_such_choice", {"number": number})
+        try:
+            action = codec.decode(menu[number - 1])
+        except codec.ActionCodecError as error:
+            raise DomainError("error.stale_button") from error
+        return await self._action(replace(ix, intent=ActionInvoked(action)), ActionInvoked(action), ctx)
+
+    async def _remember_menu(self, ctx: Context, reply: Reply) -> None:
+        for screen in reversed(reply.screens):
+            buttons = [b for b in screen.all_buttons() if b.action is not None]
+            if buttons:
+                actions = [codec.encode(b.action) for b in buttons if b.action is not None]
+                await ChatMenuRepository(ctx.uow.session).put(
+                    ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
+                )
+                return
+
+
+def _error_reply(ctx: Context, error: DomainError) -> Reply:
+    text = describe_error(ctx.t, error, ctx.capabilities.command_prefix)
+    return Reply(screens=(Screen(text=text, tone=Tone.ERROR),), notice=text[:200])

@@ -1,0 +1,1 @@
+"""Organisations, statutes and collèges, members, roles, identities, invitations, audit."""

@@ -1,0 +1,1 @@
+"""Platform adapters (Telegram, Matrix, shell) and the neutral ports they implement."""

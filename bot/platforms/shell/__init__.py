@@ -1,0 +1,1 @@
+"""The terminal adapter: talk to Parvis with no account or token."""

@@ -1,0 +1,31 @@
+"""`parvis run`: start every configured platform adapter in one loop."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import Runner, build_app, run_services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def configured_runners(settings: Settings) -> list[Runner]:
+    """The adapters whose credentials are present in the settings."""
+    runners: list[Runner] = []
+    return runners
+
+
+async def run(settings: Settings) -> int:
+    """Run until stopped; exit code 2 when nothing is configured."""
+    runners = configured_runners(settings)
+    if not runners:
+        log.error(
+            "no platform configured: set PARVIS_TELEGRAM__TOKEN or PARVIS_MATRIX__HOMESERVER "
+            "(see config/example.env), or try `parvis shell`"
+        )
+        return 2
+    app = await build_app(settings)
+    log.info("Parvis starting", extra={"database": settings.safe_database_url()})
+    await run_services(app, runners)
+    return 0

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables (rows, not domain classes), repositories, unit of work."""

@@ -1,0 +1,80 @@
+"""Durable conversation state (wizards) and numbered menus per chat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow
+
+
+class ConversationRepository:
+    """One ongoing multi-step conversation per member."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: int) -> ConversationRow | None:
+        """The member's ongoing conversation, if any."""
+        return await self.session.get(ConversationRow, member_id)
+
+    async def put(self, member_id: int, kind: str, state: dict[str, Any], at: datetime) -> None:
+        """Start or update a conversation."""
+        row = await self.session.get(ConversationRow, member_id)
+        if row is None:
+            self.session.add(
+                ConversationRow(member_id=member_id, kind=kind, state=state, updated_at=at)
+            )
+        else:
+            row.kind, row.state, row.updated_at = kind, dict(state), at
+        await self.session.flush()
+
+    async def clear(self, member_id: int) -> None:
+        """End the member's conversation."""
+        await self.session.execute(delete(ConversationRow).where(ConversationRow.member_id == member_id))
+
+
+class ChatMenuRepository:
+    """The buttons last shown in a chat, so that typing their number presses them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, platform: str, chat_key: str) -> list[str]:
+        """Encoded actions of the last menu, in order."""
+        row = await self.session.get(ChatMenuRow, (platform, chat_key))
+        return list(row.actions) if row else []
+
+    async def put(self, platform: str, chat_key: str, actions: list[str], at: datetime) -> None:
+        """Remember the last menu of a chat."""
+        row = await self.session.get(ChatMenuRow, (platform, chat_key))
+        if row is None:
+            self.session.add(
+                ChatMenuRow(platform=platform, chat_key=chat_key, actions=actions, updated_at=at)
+            )
+        else:
+            row.actions, row.updated_at = list(actions), at
+        await self.session.flush()
+
+
+class AdapterStateRepository:
+    """Small key/value state of adapters (update offsets, sync tokens)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> str | None:
+        """Read a value."""
+        return await self.session.scalar(select(KeyValueRow.value).where(KeyValueRow.key == key))
+
+    async def put(self, key: str, value: str, at: datetime) -> None:
+        """Write a value."""
+        row = await self.session.get(KeyValueRow, key)
+        if row is None:
+            self.session.add(KeyValueRow(key=key, value=value, updated_at=at))
+        else:
+            row.value, row.updated_at = value, at
+        await self.session.flush()

@@ -1,0 +1,8 @@
+"""Every table module imported once, so the metadata is complete (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from bot.storage import tables  # noqa: F401
+from bot.storage.base import Base
+
+metadata = Base.metadata
