@@ -1,0 +1,1 @@
+"""Shared test support: databases on both backends, the app, scripted shell conversations."""
