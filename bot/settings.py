@@ -68,6 +68,7 @@ class Settings(BaseSettings):
         DEFAULT_SQLITE_URL,
         validation_alias=AliasChoices("PARVIS_DATABASE_URL", "DATABASE_URL", "database_url"),
         repr=False,
+        exclude=True,
     )
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -29,8 +29,12 @@ def encode(action: Action) -> str:
         needs_mark = arg.startswith("~") or _looks_int(arg)
         parts.append("~" + arg if needs_mark else arg)
     data = _SEP.join(parts)
-    if len(data.encode()) > MAX_BYTES:
-        raise ActionCodecError(f"action too long ({len(data.encode())} bytes)")
+    try:
+        size = len(data.encode())
+    except UnicodeEncodeError as error:
+        raise ActionCodecError("not encodable as UTF-8") from error
+    if size > MAX_BYTES:
+        raise ActionCodecError(f"action too long ({size} bytes)")
     return data
 
 
