@@ -113,9 +113,7 @@ def apply_weights(rules: CountingRules, counted: Mapping[str, int]) -> Weighting
     present = sum((w for key, w in weights.items() if key not in empty), Fraction(0))
     if rules.empty_college is EmptyCollege.FLAG or present == 0:
         return Weighting(rules.empty_college, weights, None, empty, WeightingOutcome.WITHHELD)
-    effective = {
-        key: Fraction(0) if key in empty else w / present for key, w in weights.items()
-    }
+    effective = {key: Fraction(0) if key in empty else w / present for key, w in weights.items()}
     return Weighting(
         rules.empty_college, weights, effective, empty, WeightingOutcome.REDISTRIBUTED
     )
