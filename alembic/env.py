@@ -58,8 +58,7 @@ async def run_async_migrations() -> None:
 
 def run_migrations_offline() -> None:
     """Emit SQL instead of running it."""
-    context.configure(url=URL, target_metadata=metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(url=URL, target_metadata=metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

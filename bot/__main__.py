@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     from bot.logging_setup import setup_logging
 
-    setup_logging("WARNING" if args.command == "shell" else settings.log_level,
-                  settings.log_format)
+    setup_logging(
+        "WARNING" if args.command == "shell" else settings.log_level, settings.log_format
+    )
     handler = COMMANDS[args.command or "run"]
     return handler(args, settings)
 
@@ -78,13 +79,20 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
             if codes:
                 print("Example cooperative loaded. Invitation codes: " + ", ".join(codes))
         session = ShellSession(
-            app.dispatcher, app.db, app.clock, args.user, sys.stdout,
-            Path("data") / "shell-files", args.language,
+            app.dispatcher,
+            app.db,
+            app.clock,
+            args.user,
+            sys.stdout,
+            Path("data") / "shell-files",
+            args.language,
         )
         interactive = sys.stdin.isatty()
         if interactive:
-            print("Parvis — type /help (or /aide), /quit to leave. "
-                  "Start a line with @name to speak as someone else.")
+            print(
+                "Parvis — type /help (or /aide), /quit to leave. "
+                "Start a line with @name to speak as someone else."
+            )
         await session.run(sys.stdin, interactive)
     finally:
         await app.close()
@@ -94,8 +102,9 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
     platform, sep, user = args.account.partition(":")
     if not sep or not user or platform not in {"telegram", "matrix", "shell"}:
-        print("account must look like telegram:123456 or matrix:@alice:example.org",
-              file=sys.stderr)
+        print(
+            "account must look like telegram:123456 or matrix:@alice:example.org", file=sys.stderr
+        )
         return 2
     return asyncio.run(_admin_add(settings, platform, user, args.name or user))
 
@@ -111,8 +120,10 @@ async def _admin_add(settings: Settings, platform: str, user: str, name: str) ->
                 platform, user, name, None
             )
             await uow.commit()
-        print(f"{platform}:{user} is an administrator of {app.organisation.name} "
-              f"(member #{member.id}).")
+        print(
+            f"{platform}:{user} is an administrator of {app.organisation.name} "
+            f"(member #{member.id})."
+        )
     finally:
         await app.close()
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 
 from bot.core.clock import Clock, SystemClock
@@ -46,7 +46,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     return App(settings, clock, db, dispatcher, organisation)
 
 
-Runner = Callable[[App, asyncio.Event], Awaitable[None]]
+Runner = Callable[[App, asyncio.Event], Coroutine[None, None, None]]
 
 
 async def run_services(app: App, runners: list[Runner]) -> None:

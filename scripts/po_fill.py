@@ -27,7 +27,7 @@ def main(language: str, source: str | None) -> int:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         if language == "en":
-            message.string = message.id if isinstance(message.id, tuple) else message.id
+            message.string = message.id
             message.flags.discard("fuzzy")
             continue
         if key in table:

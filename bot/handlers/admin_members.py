@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -81,17 +82,14 @@ async def roster(ix: Interaction, ctx: Context) -> Reply:
     t = ctx.t
     if not command.args or command.args[0].lower() not in {"import", "importer"}:
         raise DomainError("error.bad_arguments", {"usage": f"{ctx.cmd('roster')} import"})
-    if len(command.args) >= 2 and ix.actor.platform == "shell":
+    if len(command.args) >= 2 and ctx.capabilities.local_files:
         path = Path(command.raw_args.split(None, 1)[1].strip())
-        if not path.is_file():
-            raise DomainError("roster.file_not_found", {"path": str(path)[:200]})
-        return await import_roster(ctx, path.read_bytes())
+        content = await asyncio.to_thread(_read_local_file, path)
+        return await import_roster(ctx, content)
     from bot.storage.conversations import ConversationRepository
 
     member = ctx.require_admin()
-    await ConversationRepository(ctx.uow.session).put(
-        member.id, "roster", {}, ctx.clock.now()
-    )
+    await ConversationRepository(ctx.uow.session).put(member.id, "roster", {}, ctx.clock.now())
     return Reply.of(
         Screen(
             text=t(
@@ -120,13 +118,29 @@ async def import_roster(ctx: Context, content: bytes) -> Reply:
     rows = []
     for line in lines:
         invitation = await ctx.members.invite(
-            actor, line.college_key, line.role, 1, DEFAULT_INVITATION_LIFETIME,
-            display_name=line.display_name, contact=line.contact,
+            actor,
+            line.college_key,
+            line.role,
+            1,
+            DEFAULT_INVITATION_LIFETIME,
+            display_name=line.display_name,
+            contact=line.contact,
         )
-        rows.append((line.display_name, line.college_key or "", line.role.value,
-                     line.contact or "", invitation.code))
-    await ctx.members.log(actor, "roster.import", f"{len(rows)} invitations",
-                          {"created": len(rows), "problems": len(problems)})
+        rows.append(
+            (
+                line.display_name,
+                line.college_key or "",
+                line.role.value,
+                line.contact or "",
+                invitation.code,
+            )
+        )
+    await ctx.members.log(
+        actor,
+        "roster.import",
+        f"{len(rows)} invitations",
+        {"created": len(rows), "problems": len(problems)},
+    )
     text = [t.plural("{n} invitation created.", "{n} invitations created.", len(rows))]
     text += [f"{name} — {college or '-'} — {code}" for name, college, _, _, code in rows[:50]]
     if problems:
@@ -135,17 +149,31 @@ async def import_roster(ctx: Context, content: bytes) -> Reply:
     csv_out = "name,college,role,contact,code\n" + "".join(
         ",".join(_csv_cell(c) for c in row) + "\n" for row in rows
     )
-    attachment = Attachment("invitations.csv", csv_out.encode(), "text/csv",
-                            t("Invitation codes"))
+    attachment = Attachment("invitations.csv", csv_out.encode(), "text/csv", t("Invitation codes"))
     tone = Tone.SUCCESS if not problems else Tone.WARNING
-    return Reply.of(Screen(title=t("Roster import"), text="\n".join(text),
-                           attachments=(attachment,) if rows else (), tone=tone))
+    return Reply.of(
+        Screen(
+            title=t("Roster import"),
+            text="\n".join(text),
+            attachments=(attachment,) if rows else (),
+            tone=tone,
+        )
+    )
+
+
+def _read_local_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise DomainError("roster.file_not_found", {"path": str(path)[:200]})
+    return path.read_bytes()
 
 
 def describe_problem(t: Translator, problem: RosterProblem) -> str:
     """A skipped roster line, in words."""
-    return t(ROSTER_PROBLEMS[problem.key], line=problem.line,
-             **{k: str(v) for k, v in problem.params.items()})
+    return t(
+        ROSTER_PROBLEMS[problem.key],
+        line=problem.line,
+        **{k: str(v) for k, v in problem.params.items()},
+    )
 
 
 def _csv_cell(value: str) -> str:
@@ -187,13 +215,22 @@ async def role(ix: Interaction, ctx: Context) -> Reply:
     granting = args[0].lower() in {"grant", "donner"}
     if granting:
         changed = await ctx.members.grant_role(actor, target, new_role)
-        text = (t("{name} is now {role}.", name=target.display_name, role=role_label(t, new_role))
-                if changed else t("{name} already has that role.", name=target.display_name))
+        text = (
+            t("{name} is now {role}.", name=target.display_name, role=role_label(t, new_role))
+            if changed
+            else t("{name} already has that role.", name=target.display_name)
+        )
     else:
         changed = await ctx.members.revoke_role(actor, target, new_role)
-        text = (t("{name} is no longer {role}.", name=target.display_name,
-                  role=role_label(t, new_role))
-                if changed else t("{name} did not have that role.", name=target.display_name))
+        text = (
+            t(
+                "{name} is no longer {role}.",
+                name=target.display_name,
+                role=role_label(t, new_role),
+            )
+            if changed
+            else t("{name} did not have that role.", name=target.display_name)
+        )
     return Reply.of(Screen(text=text, tone=Tone.SUCCESS if changed else Tone.INFO))
 
 
@@ -208,11 +245,13 @@ async def audit(ix: Interaction, ctx: Context) -> Reply:
     entries = await ctx.members.audit_entries(actor, limit)
     if not entries:
         return Reply.of(Screen(text=t("The audit log is empty.")))
-    names = {m.id: m.display_name for m in await ctx.members.members.list(ctx.org.id)}
+    names = {m.id: m.display_name for m in await ctx.members.members.list_active(ctx.org.id)}
     lines = []
     for entry in entries:
         who = names.get(entry.actor_id, "—") if entry.actor_id else t("system")
         detail = json.dumps(entry.after, ensure_ascii=False)[:120] if entry.after else ""
-        lines.append(f"{t.datetime(entry.at, 'short')} — {who} — {entry.action} "
-                     f"{entry.target} {detail}".rstrip())
+        lines.append(
+            f"{t.datetime(entry.at, 'short')} — {who} — {entry.action} "
+            f"{entry.target} {detail}".rstrip()
+        )
     return Reply.of(Screen(title=t("Audit log"), text="\n".join(lines)))

@@ -56,8 +56,9 @@ def parse_expiry(text: str, now: datetime, timezone: str) -> timedelta:
     match = _DATE.match(text.strip())
     if match:
         try:
-            day = datetime(int(match[1]), int(match[2]), int(match[3]), 23, 59, 59,
-                           tzinfo=ZoneInfo(timezone))
+            day = datetime(
+                int(match[1]), int(match[2]), int(match[3]), 23, 59, 59, tzinfo=ZoneInfo(timezone)
+            )
         except ValueError as error:
             raise DomainError("invitation.bad_expiry") from error
         delta = day.astimezone(UTC) - now

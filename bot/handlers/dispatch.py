@@ -147,7 +147,9 @@ class Dispatcher:
                 if handler is not None:
                     return await handler(ix, ctx)
         bare = _BARE_NUMBER.match(intent.text)
-        if bare and await ChatMenuRepository(ctx.uow.session).get(ix.chat.platform, ix.chat.chat_key):
+        if bare and await ChatMenuRepository(ctx.uow.session).get(
+            ix.chat.platform, ix.chat.chat_key
+        ):
             return await self._press(ix, ctx, int(bare[1]))
         raise DomainError("error.not_understood")
 
@@ -159,7 +161,9 @@ class Dispatcher:
             action = codec.decode(menu[number - 1])
         except codec.ActionCodecError as error:
             raise DomainError("error.stale_button") from error
-        return await self._action(replace(ix, intent=ActionInvoked(action)), ActionInvoked(action), ctx)
+        return await self._action(
+            replace(ix, intent=ActionInvoked(action)), ActionInvoked(action), ctx
+        )
 
     async def _remember_menu(self, ctx: Context, reply: Reply) -> None:
         for screen in reversed(reply.screens):

@@ -67,15 +67,26 @@ async def start(ix: Interaction, ctx: Context) -> Reply:
     if invitation.college_key and statutes.has_college(invitation.college_key):
         college = statutes.college(invitation.college_key).name(language)
         lines.append(
-            t("Role: {role}. Collège: {college}.", role=role_label(t, invitation.role),
-              college=college)
+            t(
+                "Role: {role}. Collège: {college}.",
+                role=role_label(t, invitation.role),
+                college=college,
+            )
         )
     else:
         lines.append(t("Role: {role}.", role=role_label(t, invitation.role)))
-    lines += ["", consent_text(t), "", t("Type {help} to see what you can do.", help=ctx.cmd("help"))]
+    lines += [
+        "",
+        consent_text(t),
+        "",
+        t("Type {help} to see what you can do.", help=ctx.cmd("help")),
+    ]
     return Reply.of(
-        Screen(title=t("Welcome, {name}!", name=member.display_name), text="\n".join(lines),
-               tone=Tone.SUCCESS)
+        Screen(
+            title=t("Welcome, {name}!", name=member.display_name),
+            text="\n".join(lines),
+            tone=Tone.SUCCESS,
+        )
     )
 
 
@@ -90,12 +101,17 @@ def build_help(router: Router) -> object:
                 continue
             if spec.role is not None and not ctx.has_role(spec.role):
                 continue
-            if spec.role is None and ctx.member is None and spec.name not in {
-                "start",
-                "help",
-                "language",
-                "whoami",
-            }:
+            if (
+                spec.role is None
+                and ctx.member is None
+                and spec.name
+                not in {
+                    "start",
+                    "help",
+                    "language",
+                    "whoami",
+                }
+            ):
                 continue
             usage = f" {spec.usage}" if spec.usage else ""
             lines.append(f"{ctx.cmd(spec.name)}{usage} — {t(spec.summary)}")
@@ -118,8 +134,9 @@ async def language(ix: Interaction, ctx: Context) -> Reply:
         )
         return Reply.of(
             Screen(
-                text=ctx.t("Choose your language, or type {example}.",
-                           example=ctx.cmd("language") + " en"),
+                text=ctx.t(
+                    "Choose your language, or type {example}.", example=ctx.cmd("language") + " en"
+                ),
                 buttons=buttons,
             )
         )
@@ -141,7 +158,9 @@ async def _set_language(ctx: Context, code: str) -> Reply:
     await ctx.members.set_language(member, code)
     t = Translator(code, ctx.org.timezone)
     ctx.t = t
-    return Reply.of(Screen(text=t("From now on I will speak English with you."), tone=Tone.SUCCESS))
+    return Reply.of(
+        Screen(text=t("From now on I will speak English with you."), tone=Tone.SUCCESS)
+    )
 
 
 async def whoami(ix: Interaction, ctx: Context) -> Reply:

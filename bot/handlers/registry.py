@@ -11,35 +11,102 @@ from bot.members.model import Role
 def build_router() -> Router:
     """The router with every command, button verb and conversation."""
     router = Router()
-    router.command("start", onboarding.start, N_("join with your invitation code"),
-                   aliases=("demarrer", "démarrer"), usage="[CODE]")
-    router.command("help", onboarding.build_help(router),  # type: ignore[arg-type]
-                   N_("the commands you can use"), aliases=("aide",))
-    router.command("language", onboarding.language, N_("choose your language"),
-                   aliases=("langue", "lang"), usage="fr|en")
-    router.command("whoami", onboarding.whoami, N_("what Parvis knows about you"),
-                   aliases=("moi", "quisuisje"))
-    router.command("cancel", conversation.cancel, N_("stop what you are doing"),
-                   aliases=("annuler",))
+    router.command(
+        "start",
+        onboarding.start,
+        N_("join with your invitation code"),
+        aliases=("demarrer", "démarrer"),
+        usage="[CODE]",
+    )
+    router.command(
+        "help",
+        onboarding.build_help(router),  # type: ignore[arg-type]
+        N_("the commands you can use"),
+        aliases=("aide",),
+    )
+    router.command(
+        "language",
+        onboarding.language,
+        N_("choose your language"),
+        aliases=("langue", "lang"),
+        usage="fr|en",
+    )
+    router.command(
+        "whoami",
+        onboarding.whoami,
+        N_("what Parvis knows about you"),
+        aliases=("moi", "quisuisje"),
+    )
+    router.command(
+        "cancel", conversation.cancel, N_("stop what you are doing"), aliases=("annuler",)
+    )
     router.action("lang", onboarding.language_button)
 
     admin = Role.ADMIN
-    router.command("college", statutes.college, N_("add, rename or list the collèges"),
-                   aliases=("collège", "colleges"), usage="add|rename|list", role=admin)
-    router.command("weights", statutes.weights, N_("show or set the weights of the collèges"),
-                   aliases=("poids",), usage="[40/40/20]", role=admin)
-    router.command("statutes", statutes.statutes, N_("the statutes and their history"),
-                   aliases=("statuts",), usage="[set RULE VALUE]", role=admin)
-    router.command("invite", admin_members.invite, N_("create an invitation code"),
-                   aliases=("inviter",), usage="COLLÈGE [role] [uses] [expiry]", role=admin)
-    router.command("roster", admin_members.roster, N_("import a list of people (CSV)"),
-                   aliases=("liste",), usage="import", role=admin)
-    router.command("members", admin_members.members, N_("list the members"),
-                   aliases=("membres",), usage="[COLLÈGE]", role=admin)
-    router.command("role", admin_members.role, N_("give or take a role"),
-                   aliases=("rôle",), usage="grant|revoke NAME ROLE", role=admin)
-    router.command("audit", admin_members.audit, N_("the latest administrator actions"),
-                   aliases=("journal",), usage="[N]", role=admin)
+    router.command(
+        "college",
+        statutes.college,
+        N_("add, rename or list the collèges"),
+        aliases=("collège", "colleges"),
+        usage="add|rename|list",
+        role=admin,
+    )
+    router.command(
+        "weights",
+        statutes.weights,
+        N_("show or set the weights of the collèges"),
+        aliases=("poids",),
+        usage="[40/40/20]",
+        role=admin,
+    )
+    router.command(
+        "statutes",
+        statutes.statutes,
+        N_("the statutes and their history"),
+        aliases=("statuts",),
+        usage="[set RULE VALUE]",
+        role=admin,
+    )
+    router.command(
+        "invite",
+        admin_members.invite,
+        N_("create an invitation code"),
+        aliases=("inviter",),
+        usage="COLLÈGE [role] [uses] [expiry]",
+        role=admin,
+    )
+    router.command(
+        "roster",
+        admin_members.roster,
+        N_("import a list of people (CSV)"),
+        aliases=("liste",),
+        usage="import",
+        role=admin,
+    )
+    router.command(
+        "members",
+        admin_members.members,
+        N_("list the members"),
+        aliases=("membres",),
+        usage="[COLLÈGE]",
+        role=admin,
+    )
+    router.command(
+        "role",
+        admin_members.role,
+        N_("give or take a role"),
+        aliases=("rôle",),
+        usage="grant|revoke NAME ROLE",
+        role=admin,
+    )
+    router.command(
+        "audit",
+        admin_members.audit,
+        N_("the latest administrator actions"),
+        aliases=("journal",),
+        usage="[N]",
+        role=admin,
+    )
     router.conversation("roster", conversation.waiting_for_roster)
     router.files(admin_members.roster_file)
     return router

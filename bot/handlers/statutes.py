@@ -34,8 +34,10 @@ async def college(ix: Interaction, ctx: Context) -> Reply:
     actor = ctx.require_admin()
     command = _args(ix)
     t = ctx.t
-    usage = t("{cmd} add KEY Name [| English name] · {cmd} rename KEY Name · {cmd} list",
-              cmd=ctx.cmd("college"))
+    usage = t(
+        "{cmd} add KEY Name [| English name] · {cmd} rename KEY Name · {cmd} list",
+        cmd=ctx.cmd("college"),
+    )
     sub = command.args[0].lower() if command.args else "list"
     if sub in {"list", "liste"}:
         statutes = await ctx.members.statutes()
@@ -49,8 +51,11 @@ async def college(ix: Interaction, ctx: Context) -> Reply:
         raise DomainError("error.bad_arguments", {"usage": usage})
     if sub in {"add", "ajouter"}:
         statutes = await ctx.members.add_college(actor, key, name_fr, name_en or name_fr)
-        text = t("Collège “{name}” added. Weights are now equal: {weights}.",
-                 name=name_fr, weights=_weights_line(t, statutes))
+        text = t(
+            "Collège “{name}” added. Weights are now equal: {weights}.",
+            name=name_fr,
+            weights=_weights_line(t, statutes),
+        )
     else:
         statutes = await ctx.members.rename_college(actor, key.lower(), name_fr, name_en or None)
         text = t("Collège “{key}” renamed to “{name}”.", key=key.lower(), name=name_fr)
@@ -68,15 +73,20 @@ async def weights(ix: Interaction, ctx: Context) -> Reply:
     t = ctx.t
     statutes = await ctx.members.statutes()
     if not command.raw_args.strip():
-        return Reply.of(Screen(title=t("Weights of the collèges"), text=colleges_text(t, statutes)))
+        return Reply.of(
+            Screen(title=t("Weights of the collèges"), text=colleges_text(t, statutes))
+        )
     if not statutes.colleges:
         raise DomainError("statutes.no_colleges")
     parsed = parse_weights(command.raw_args, [c.key for c in statutes.colleges])
     new = await ctx.members.set_weights(actor, parsed)
     return Reply.of(
         Screen(
-            text=t("Weights saved (statutes version {version}): {weights}.",
-                   version=new.version, weights=_weights_line(t, new)),
+            text=t(
+                "Weights saved (statutes version {version}): {weights}.",
+                version=new.version,
+                weights=_weights_line(t, new),
+            ),
             tone=Tone.SUCCESS,
         )
     )
@@ -101,30 +111,45 @@ async def statutes(ix: Interaction, ctx: Context) -> Reply:
         if len(command.args) != 3 or command.args[1].lower() not in RULE_NAMES:
             raise DomainError(
                 "error.bad_arguments",
-                {"usage": f"{ctx.cmd('statutes')} set blank|empty|quorum|majority|"
-                          "extraordinary|privacy VALUE"},
+                {
+                    "usage": f"{ctx.cmd('statutes')} set blank|empty|quorum|majority|"
+                    "extraordinary|privacy VALUE"
+                },
             )
         field = RULE_NAMES[command.args[1].lower()]
         value = _rule_value(field, command.args[2])
         new = await ctx.members.update_rules(actor, **{field: value})
         return Reply.of(
-            Screen(text=t("Statutes updated (version {version}).", version=new.version),
-                   tone=Tone.SUCCESS)
+            Screen(
+                text=t("Statutes updated (version {version}).", version=new.version),
+                tone=Tone.SUCCESS,
+            )
         )
     current = await ctx.members.statutes()
     history = await ctx.members.orgs.statutes_history(ctx.org.id, 10)
     lines = [t("Version {version}", version=current.version), colleges_text(t, current), ""]
-    lines.append(t("Blank votes count as cast: {value}",
-                   value=t("yes") if current.blank_counts_as_cast else t("no")))
+    lines.append(
+        t(
+            "Blank votes count as cast: {value}",
+            value=t("yes") if current.blank_counts_as_cast else t("no"),
+        )
+    )
     lines.append(t("Collège without votes: {rule}", rule=_empty_rule(t, current.empty_college)))
-    lines.append(t("Quorum: {quorum} · majority: {majority} · extraordinary majority: {extra}",
-                   quorum=t.percent(current.quorum), majority=t.percent(current.majority),
-                   extra=t.percent(current.extraordinary_majority)))
+    lines.append(
+        t(
+            "Quorum: {quorum} · majority: {majority} · extraordinary majority: {extra}",
+            quorum=t.percent(current.quorum),
+            majority=t.percent(current.majority),
+            extra=t.percent(current.extraordinary_majority),
+        )
+    )
     lines.append(t("Per-collège results hidden below {k} ballots.", k=current.privacy_threshold))
     if history:
         lines += ["", t("History:")]
-        lines += [f"v{row.version} — {t.datetime(row.created_at, 'short')} — {row.note}"
-                  for row in history]
+        lines += [
+            f"v{row.version} — {t.datetime(row.created_at, 'short')} — {row.note}"
+            for row in history
+        ]
     return Reply.of(Screen(title=t("Statutes"), text="\n".join(lines)))
 
 

@@ -19,6 +19,6 @@ __all__ = [
 ]
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext convention
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message

@@ -46,7 +46,8 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "statutes.bad_weight": N_("“{text}” is not a weight. Write 40, 40 % or 2/5."),
     "statutes.weights_count": N_(
-        "You gave {given} weights but there are {expected} collèges (in the order of /college list)."
+        "You gave {given} weights but there are {expected} collèges "
+        "(in the order of /college list)."
     ),
     "statutes.weights_missing": N_("Weights are missing for: {colleges}."),
     "statutes.no_colleges": N_("There are no collèges yet. Add them with /college add."),

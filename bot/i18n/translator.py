@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import datetime as dt
 from fractions import Fraction
 from functools import cache
 from gettext import NullTranslations
@@ -75,29 +75,19 @@ class Translator:
         return numbers.format_decimal(value, locale=self.locale, decimal_quantization=False)
 
     def percent(self, value: Fraction | float, decimals: int = 1) -> str:
-        """Format a share as a percentage, e.g. 63,3 % in French."""
-        pattern = self.locale.percent_formats[None]
-        return numbers.format_percent(
-            float(value),
-            locale=self.locale,
-            format=pattern,
-            decimal_quantization=True,
-        ) if decimals == 0 else _percent_with_decimals(float(value), self.locale, decimals)
+        """Format a share as a percentage with up to `decimals` decimals (63,3 % / 40 %)."""
+        pattern = numbers.parse_pattern(self.locale.percent_formats[None].pattern)
+        pattern.frac_prec = (0, decimals)
+        return str(pattern.apply(float(value), self.locale))
 
-    def datetime(self, instant: datetime, form: str = "medium") -> str:
+    def datetime(self, instant: dt.datetime, form: str = "medium") -> str:
         """Format an instant in the organisation's timezone."""
         return dates.format_datetime(instant, form, tzinfo=self.tz, locale=self.locale)
 
-    def date(self, instant: datetime, form: str = "long") -> str:
+    def date(self, instant: dt.datetime, form: str = "long") -> str:
         """Format the date of an instant in the organisation's timezone."""
         return dates.format_date(instant.astimezone(self.tz), form, locale=self.locale)
 
-    def duration(self, delta: timedelta) -> str:
+    def duration(self, delta: dt.timedelta) -> str:
         """Format a duration ('3 jours')."""
-        return dates.format_timedelta(delta, locale=self.locale)
-
-
-def _percent_with_decimals(value: float, locale: Locale, decimals: int) -> str:
-    pattern = numbers.parse_pattern(locale.percent_formats[None].pattern)
-    pattern.frac_prec = (decimals, decimals)
-    return pattern.apply(value, locale)
+        return str(dates.format_timedelta(delta, locale=self.locale))

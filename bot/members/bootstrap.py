@@ -71,13 +71,13 @@ async def seed_example(db: Database, org: OrganisationInfo) -> list[str]:
             roles = [Role.PARTICIPANT, Role.ASSOCIATE] + ([role] if role != Role.ASSOCIATE else [])
             await members.add(org.id, name, roles, college, "fr", uow.clock.now())
         invitations = InvitationRepository(uow.session)
-        for college in EXAMPLE_COLLEGES:
+        for example in EXAMPLE_COLLEGES:
             row = await invitations.add(
                 InvitationRow(
                     organisation_id=org.id,
                     code=new_invitation_code(),
                     role=Role.ASSOCIATE.value,
-                    college_key=college.key,
+                    college_key=example.key,
                     max_uses=20,
                     uses=0,
                     expires_at=uow.clock.now() + timedelta(days=90),
@@ -85,7 +85,7 @@ async def seed_example(db: Database, org: OrganisationInfo) -> list[str]:
                     created_at=uow.clock.now(),
                 )
             )
-            codes.append(f"{college.key}: {row.code}")
+            codes.append(f"{example.key}: {row.code}")
         await service.log(None, "example.seed", org.name, {"members": len(EXAMPLE_MEMBERS)})
         await uow.commit()
         return codes

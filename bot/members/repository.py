@@ -217,7 +217,7 @@ class MemberRepository:
         )
         return int(count or 0)
 
-    async def list(
+    async def list_active(
         self, organisation_id: int, college_key: str | None = None, limit: int = 200
     ) -> list[Member]:
         """Active members, optionally of one collège, by name."""
@@ -226,7 +226,9 @@ class MemberRepository:
         )
         if college_key is not None:
             query = query.where(MemberRow.college_key == college_key)
-        rows = list(await self.session.scalars(query.order_by(MemberRow.display_name).limit(limit)))
+        rows = list(
+            await self.session.scalars(query.order_by(MemberRow.display_name).limit(limit))
+        )
         roles: dict[int, list[Role]] = {row.id: [] for row in rows}
         if rows:
             for member_id, role in await self.session.execute(

@@ -42,7 +42,7 @@ def parse_roster(
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -103,7 +103,9 @@ def _line(
         return RosterProblem(number, "roster.line_unknown_college", {"college": college[:40]})
     role = ROLES.get(_cell(row, columns, "role").lower())
     if role is None:
-        return RosterProblem(number, "roster.line_bad_role", {"role": _cell(row, columns, "role")[:40]})
+        return RosterProblem(
+            number, "roster.line_bad_role", {"role": _cell(row, columns, "role")[:40]}
+        )
     if role is Role.ASSOCIATE and college is None:
         return RosterProblem(number, "roster.line_no_college")
     contact = _cell(row, columns, "contact")[:200] or None

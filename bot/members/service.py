@@ -150,9 +150,10 @@ class MembersService:
             raise DomainError("college.exists", {"college": key})
         keys = [c.key for c in current.colleges] + [key]
         weights = equal_weights(keys)
-        colleges = tuple(
-            College(c.key, c.name_fr, c.name_en, weights[c.key]) for c in current.colleges
-        ) + (College(key, name_fr[:MAX_NAME], name_en[:MAX_NAME], weights[key]),)
+        colleges = (
+            *(College(c.key, c.name_fr, c.name_en, weights[c.key]) for c in current.colleges),
+            College(key, name_fr[:MAX_NAME], name_en[:MAX_NAME], weights[key]),
+        )
         return await self._new_statutes(actor, current, "college.add", key, colleges=colleges)
 
     async def rename_college(
@@ -252,7 +253,7 @@ class MembersService:
         _require_admin(actor)
         if college_key is not None:
             (await self.statutes()).college(college_key)
-        return await self.members.list(self.org.id, college_key)
+        return await self.members.list_active(self.org.id, college_key)
 
     async def find_member(self, name: str) -> Member:
         """Find exactly one member by display name."""

@@ -101,6 +101,7 @@ class Capabilities:
     reactions_as_input: bool
     max_text: int
     command_prefix: str = "/"
+    local_files: bool = False
 
 
 class Tone(StrEnum):

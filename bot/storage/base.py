@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from sqlalchemy import JSON, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,4 +20,4 @@ class Base(DeclarativeBase):
     """Base of every table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict: JSON, list: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict: JSON, list: JSON}

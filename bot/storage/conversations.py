@@ -34,7 +34,9 @@ class ConversationRepository:
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""
-        await self.session.execute(delete(ConversationRow).where(ConversationRow.member_id == member_id))
+        await self.session.execute(
+            delete(ConversationRow).where(ConversationRow.member_id == member_id)
+        )
 
 
 class ChatMenuRepository:

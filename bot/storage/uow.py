@@ -32,8 +32,7 @@ class UnitOfWork:
     @property
     def dialect(self) -> str:
         """'sqlite' or 'postgresql'."""
-        bind = self.session.bind
-        return bind.dialect.name
+        return self.session.get_bind().dialect.name
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()
@@ -64,10 +63,8 @@ class UnitOfWork:
     async def claim_event(self, event_key: str) -> bool:
         """Record an event as processed; False if it already was (in this transaction)."""
         values = {"event_key": event_key, "processed_at": self.clock.now()}
-        if self.dialect == "postgresql":
-            stmt = pg_insert(ProcessedEventRow).values(**values).on_conflict_do_nothing()
-        else:
-            stmt = sqlite_insert(ProcessedEventRow).values(**values).on_conflict_do_nothing()
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = insert(ProcessedEventRow).values(**values).on_conflict_do_nothing()
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

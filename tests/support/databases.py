@@ -22,6 +22,7 @@ PG_ADMIN_URL = os.environ.get(
 
 def pg_available() -> bool:
     """True when PostgreSQL answers (CI starts it; a developer may not have it)."""
+
     async def probe() -> bool:
         engine = create_async_engine(PG_ADMIN_URL)
         try:

@@ -21,5 +21,5 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             if table.name in IGNORED:
                 continue
             rows = (await uow.session.execute(select(table))).all()
-            result[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+            result[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return result

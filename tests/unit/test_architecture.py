@@ -6,11 +6,29 @@ import ast
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-PURE = ["core", "members/model.py", "polls/model.py", "polls/answers.py", "polls/secrecy.py",
-        "polls/tally", "polls/methods", "platforms/ports.py", "platforms/actions.py"]
+PURE = [
+    "core",
+    "members/model.py",
+    "polls/model.py",
+    "polls/answers.py",
+    "polls/secrecy.py",
+    "polls/tally",
+    "polls/methods",
+    "platforms/ports.py",
+    "platforms/actions.py",
+]
 PLATFORM_SDKS = {"telegram", "nio"}
-IO_MODULES = {"sqlalchemy", "asyncpg", "aiosqlite", "alembic", "telegram", "nio", "aiohttp",
-              "httpx", "asyncio"}
+IO_MODULES = {
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "alembic",
+    "telegram",
+    "nio",
+    "aiohttp",
+    "httpx",
+    "asyncio",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -35,14 +53,12 @@ def test_only_platform_adapters_import_platform_sdks() -> None:
     offenders = [
         str(path.relative_to(BOT))
         for path in BOT.rglob("*.py")
-        if "platforms" not in path.relative_to(BOT).parts[:1]
-        and _imports(path) & PLATFORM_SDKS
+        if "platforms" not in path.relative_to(BOT).parts[:1] and _imports(path) & PLATFORM_SDKS
     ]
     offenders += [
         str(path.relative_to(BOT))
         for path in (BOT / "platforms").rglob("*.py")
-        if (sdk := _imports(path) & PLATFORM_SDKS)
-        and not any(part in path.parts for part in sdk)
+        if (sdk := _imports(path) & PLATFORM_SDKS) and not any(part in path.parts for part in sdk)
     ]
     assert not offenders
 

@@ -21,10 +21,33 @@ def _catalog(language: str):  # type: ignore[no-untyped-def]
 def _extracted_ids(tmp_path: Path) -> set[str]:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "pyproject.toml",
-         "-k", "_", "-k", "N_", "-k", "t", "-k", "ctx.t", "-k", "plural:1,2",
-         "-k", "t.plural:1,2", "--no-location", "-o", str(pot), "bot"],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "t",
+            "-k",
+            "ctx.t",
+            "-k",
+            "plural:1,2",
+            "-k",
+            "t.plural:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            "bot",
+        ],
+        check=True,
+        cwd=ROOT,
     )
     with pot.open("rb") as handle:
         catalog = read_po(handle)

@@ -35,6 +35,7 @@ CAPABILITIES = Capabilities(
     reactions_as_input=False,
     max_text=100_000,
     command_prefix="/",
+    local_files=True,
 )
 
 
@@ -141,9 +142,9 @@ class ShellSession:
             from sqlalchemy import func, select
 
             count = await uow.session.scalar(
-                select(func.count()).select_from(MemberRow).where(
-                    MemberRow.organisation_id == org.id
-                )
+                select(func.count())
+                .select_from(MemberRow)
+                .where(MemberRow.organisation_id == org.id)
             )
             if count:
                 return

@@ -10,8 +10,10 @@ from bot.platforms.actions import MAX_BYTES, ActionCodecError, decode, encode
 from bot.platforms.ports import Action
 
 args = st.lists(
-    st.one_of(st.integers(min_value=-(10**6), max_value=10**9),
-              st.text(alphabet=st.characters(blacklist_characters=":\n\r"), max_size=6)),
+    st.one_of(
+        st.integers(min_value=-(10**6), max_value=10**9),
+        st.text(alphabet=st.characters(blacklist_characters=":\n\r"), max_size=6),
+    ),
     max_size=4,
 )
 

@@ -25,8 +25,14 @@ KEYS = ["salaries", "usagers", "collectivites"]
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("40", Fraction(2, 5)), ("40 %", Fraction(2, 5)), ("40%", Fraction(2, 5)),
-     ("2/5", Fraction(2, 5)), ("33,5", Fraction(67, 200)), ("12.5 %", Fraction(1, 8))],
+    [
+        ("40", Fraction(2, 5)),
+        ("40 %", Fraction(2, 5)),
+        ("40%", Fraction(2, 5)),
+        ("2/5", Fraction(2, 5)),
+        ("33,5", Fraction(67, 200)),
+        ("12.5 %", Fraction(1, 8)),
+    ],
 )
 def test_weights_as_admins_type_them(text: str, expected: Fraction) -> None:
     assert parse_weight(text) == expected
@@ -40,9 +46,13 @@ def test_bad_weights_are_refused(text: str) -> None:
 
 
 def test_weight_lists() -> None:
-    assert parse_weights("40/40/20", KEYS) == dict(zip(KEYS, [Fraction(2, 5)] * 2 + [Fraction(1, 5)], strict=True))
+    assert parse_weights("40/40/20", KEYS) == dict(
+        zip(KEYS, [Fraction(2, 5)] * 2 + [Fraction(1, 5)], strict=True)
+    )
     assert parse_weights("2/5 2/5 1/5", KEYS)["collectivites"] == Fraction(1, 5)
-    assert parse_weights("usagers=40 salaries=40 collectivites=20", KEYS)["usagers"] == Fraction(2, 5)
+    assert parse_weights("usagers=40 salaries=40 collectivites=20", KEYS)["usagers"] == Fraction(
+        2, 5
+    )
     with pytest.raises(DomainError) as error:
         parse_weights("50/50", KEYS)
     assert error.value.key == "statutes.weights_count"
@@ -64,7 +74,9 @@ def test_scic_rules_name_the_broken_rule(weights: list[int], key: str) -> None:
 
 
 def test_legal_weights_pass() -> None:
-    validate_weights(dict(zip(KEYS, [Fraction(2, 5), Fraction(2, 5), Fraction(1, 5)], strict=True)))
+    validate_weights(
+        dict(zip(KEYS, [Fraction(2, 5), Fraction(2, 5), Fraction(1, 5)], strict=True))
+    )
     validate_weights(equal_weights(KEYS))
 
 

@@ -35,8 +35,10 @@ def test_defaults_come_from_the_toml_file() -> None:
 
 
 def test_log_lines_are_redacted() -> None:
-    line = ("POST https://api.telegram.org/bot123456:AAE_abcdefghijklmnopqrstuvwxyz/sendMessage "
-            "access_token=syt_abc Bearer abc.def postgresql://u:pw@h/db")
+    line = (
+        "POST https://api.telegram.org/bot123456:AAE_abcdefghijklmnopqrstuvwxyz/sendMessage "
+        "access_token=syt_abc Bearer abc.def postgresql://u:pw@h/db"
+    )
     cleaned = redact(line)
     for secret in ("AAE_abcdefghijklmnopqrstuvwxyz", "syt_abc", "abc.def", ":pw@"):
         assert secret not in cleaned
