@@ -1,0 +1,1 @@
+"""Views to neutral screens (no platform imports): results, charts, poll screens."""
