@@ -60,7 +60,9 @@ def replicate(rows: Sequence[Row], weights: Mapping[str, Fraction]) -> list[Row]
     ]
 
 
-def rankings(options: Sequence[str] = OPTIONS, *, full: bool = False) -> st.SearchStrategy[list[str]]:
+def rankings(
+    options: Sequence[str] = OPTIONS, *, full: bool = False
+) -> st.SearchStrategy[list[str]]:
     """Strategy: a ranking (best first) of some or all options."""
     perms = st.permutations(list(options))
     if full:
@@ -68,7 +70,9 @@ def rankings(options: Sequence[str] = OPTIONS, *, full: bool = False) -> st.Sear
     return perms.flatmap(lambda p: st.integers(1, len(p)).map(lambda n: list(p[:n])))
 
 
-def college_rows(answers: st.SearchStrategy[Any], *, blanks: bool = False) -> st.SearchStrategy[list[Row]]:
+def college_rows(
+    answers: st.SearchStrategy[Any], *, blanks: bool = False
+) -> st.SearchStrategy[list[Row]]:
     """Strategy: rows (collège, answer, count) over the three collèges."""
     answer = st.one_of(st.none(), answers) if blanks else answers
     return st.lists(

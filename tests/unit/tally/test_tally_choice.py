@@ -17,7 +17,14 @@ from bot.polls.tally import (
     TallyError,
     WeightingOutcome,
 )
-from tests.unit.tally.tally_helpers import COLLEGES, OPTIONS, college_rows, equal_rules, feed, rules
+from tests.unit.tally.tally_helpers import (
+    COLLEGES,
+    OPTIONS,
+    college_rows,
+    equal_rules,
+    feed,
+    rules,
+)
 
 F = Fraction
 
@@ -216,9 +223,10 @@ def test_shares_and_blank_sum_to_one_when_blank_is_cast(rows: list[Any]) -> None
 def test_permuting_ballots_changes_nothing(rows: list[Any], rng: Any) -> None:
     shuffled = list(rows)
     rng.shuffle(shuffled)
-    assert single(shuffled, equal_rules(), OPTIONS).to_json() == single(
-        rows, equal_rules(), OPTIONS
-    ).to_json()
+    assert (
+        single(shuffled, equal_rules(), OPTIONS).to_json()
+        == single(rows, equal_rules(), OPTIONS).to_json()
+    )
 
 
 @given(SINGLE_ROWS, st.sampled_from(OPTIONS), st.sampled_from(COLLEGES))
@@ -231,8 +239,13 @@ def test_a_ballot_for_x_never_lowers_x_share(rows: list[Any], option: str, colle
         assert after.weighted.shares[option] >= before.weighted.shares[option]
 
 
-@given(st.integers(1, 5).flatmap(lambda n: st.lists(
-    st.lists(st.sampled_from(OPTIONS), min_size=n, max_size=n), min_size=3, max_size=3)))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.lists(
+            st.lists(st.sampled_from(OPTIONS), min_size=n, max_size=n), min_size=3, max_size=3
+        )
+    )
+)
 def test_equal_weights_and_turnout_give_the_headcount(answers: list[list[str]]) -> None:
     rows = [(college, a, 1) for college, per in zip(COLLEGES, answers, strict=True) for a in per]
     result = single(rows, equal_rules(), options=OPTIONS)
