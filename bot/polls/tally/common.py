@@ -77,10 +77,6 @@ class Basis:
             return None
         return share(self.blank, self.cast)
 
-    def mass(self, value: Fraction) -> int | str:
-        """A mass as JSON: an integer in a headcount view, a fraction string when weighted."""
-        return mass_json(value, weighted=self.weighted)
-
 
 class Detail(Protocol):
     """Method-specific result of one view (headcount, weighted, or one collège)."""
