@@ -1,0 +1,334 @@
+"""The participation register and the ballot box in the database.
+
+Writing a ballot starts by signing the register with one upsert: its row lock (PostgreSQL) or
+the database write lock (SQLite) serialises the submissions of one member to one poll, so the
+lookup-then-write of the ballot that follows never races; the unique ``(poll_id, voter_key)``
+constraint is the schema's guarantee behind it. Reads for tallies and exports stream rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, delete, func, insert, literal, null, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.polls.repository import NO_COLLEGE
+from bot.polls.secrecy import new_ballot_id
+from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow
+
+STREAM_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """One answer as stored: the encoded choice (``value``) or a free ``text``."""
+
+    question_id: int
+    value: str | None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBallot:
+    """What the box holds about one ballot (``member_id`` only in nominative polls)."""
+
+    id: str
+    receipt: str | None
+    college_key: str | None
+    member_id: int | None
+    submitted_at: datetime | None
+
+
+class BallotBox:
+    """Register and ballot box of polls."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        bind = self.session.bind
+        assert bind is not None
+        return bind.dialect.name == "postgresql"
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def sign_register(
+        self, poll_id: int, member_id: int, college_key: str | None, platform: str, at: datetime
+    ) -> None:
+        """Record that a member took part (first and last time); locks this (poll, member)."""
+        dialect_insert = pg_insert if self._postgres else sqlite_insert
+        stmt = dialect_insert(ParticipationRow).values(
+            poll_id=poll_id,
+            member_id=member_id,
+            college_key=college_key,
+            platform=platform[:16],
+            first_at=at,
+            last_at=at,
+            submissions=1,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["poll_id", "member_id"],
+            set_={
+                "college_key": stmt.excluded.college_key,
+                "platform": stmt.excluded.platform,
+                "last_at": stmt.excluded.last_at,
+                "submissions": ParticipationRow.submissions + 1,
+            },
+        )
+        await self.session.execute(stmt)
+
+    async def find(self, poll_id: int, voter_key: str) -> StoredBallot | None:
+        """The ballot of a voter key (pseudonym or nominative key), if any."""
+        row = (
+            await self.session.execute(
+                select(*_BALLOT_COLUMNS).where(
+                    BallotRow.poll_id == poll_id, BallotRow.voter_key == voter_key
+                )
+            )
+        ).first()
+        return None if row is None else StoredBallot(*row)
+
+    async def receipt_taken(self, poll_id: int, receipt: str) -> bool:
+        """True if a receipt code is already used in this poll."""
+        found = await self.session.scalar(
+            select(BallotRow.id).where(BallotRow.poll_id == poll_id, BallotRow.receipt == receipt)
+        )
+        return found is not None
+
+    async def insert(
+        self,
+        poll_id: int,
+        voter_key: str,
+        *,
+        member_id: int | None,
+        college_key: str | None,
+        submitted_at: datetime | None,
+        receipt: str | None,
+        answers: Sequence[StoredAnswer],
+    ) -> str:
+        """Put a new ballot in the box; returns its random id (sign the register first)."""
+        ballot_id = new_ballot_id()
+        await self.session.execute(
+            insert(BallotRow).values(
+                id=ballot_id,
+                poll_id=poll_id,
+                voter_key=voter_key,
+                member_id=member_id,
+                college_key=college_key,
+                receipt=receipt,
+                submitted_at=submitted_at,
+            )
+        )
+        await self._insert_answers(ballot_id, college_key, answers)
+        return ballot_id
+
+    async def replace(
+        self,
+        ballot_id: str,
+        *,
+        college_key: str | None,
+        submitted_at: datetime | None,
+        answers: Sequence[StoredAnswer],
+    ) -> None:
+        """Replace every answer of a ballot (its id and receipt stay)."""
+        await self.session.execute(
+            update(BallotRow)
+            .where(BallotRow.id == ballot_id)
+            .values(college_key=college_key, submitted_at=submitted_at)
+        )
+        await self.session.execute(delete(AnswerRow).where(AnswerRow.ballot_id == ballot_id))
+        await self._insert_answers(ballot_id, college_key, answers)
+
+    async def _insert_answers(
+        self, ballot_id: str, college_key: str | None, answers: Sequence[StoredAnswer]
+    ) -> None:
+        if not answers:
+            return
+        await self.session.execute(
+            insert(AnswerRow),
+            [
+                {
+                    "ballot_id": ballot_id,
+                    "question_id": answer.question_id,
+                    "college_key": college_key,
+                    "value": answer.value,
+                    "text": answer.text,
+                }
+                for answer in answers
+            ],
+        )
+
+    async def seal(self, poll_id: int) -> int:
+        """Make a secret poll's box unlinkable: new random ids, random order, no pseudonyms.
+
+        Every ballot is copied under a fresh random id (in random order, without pseudonym,
+        member or time), its answers follow it, then the originals are deleted. On SQLite the
+        deleted pages are zeroed (``secure_delete``). Returns the number of ballots sealed.
+        """
+        fresh_id: ColumnElement[str]
+        if self._postgres:
+            fresh_id = cast(func.gen_random_uuid(), String)
+        else:
+            await self.session.execute(text("PRAGMA secure_delete = ON"))
+            fresh_id = func.lower(func.hex(func.randomblob(16)))
+        source = (
+            select(
+                fresh_id,
+                literal(poll_id),
+                null(),
+                null(),
+                BallotRow.college_key,
+                BallotRow.receipt,
+                null(),
+                BallotRow.id,
+            )
+            .where(BallotRow.poll_id == poll_id, BallotRow.origin.is_(None))
+            .order_by(func.random())
+        )
+        columns = [
+            "id",
+            "poll_id",
+            "voter_key",
+            "member_id",
+            "college_key",
+            "receipt",
+            "submitted_at",
+            "origin",
+        ]
+        await self.session.execute(insert(BallotRow).from_select(columns, source))
+        answers = (
+            select(
+                BallotRow.id,
+                AnswerRow.question_id,
+                AnswerRow.college_key,
+                AnswerRow.value,
+                AnswerRow.text,
+            )
+            .join(AnswerRow, AnswerRow.ballot_id == BallotRow.origin)
+            .where(BallotRow.poll_id == poll_id, BallotRow.origin.is_not(None))
+            .order_by(BallotRow.id)
+        )
+        await self.session.execute(
+            insert(AnswerRow).from_select(
+                ["ballot_id", "question_id", "college_key", "value", "text"], answers
+            )
+        )
+        await self.session.execute(
+            delete(BallotRow).where(BallotRow.poll_id == poll_id, BallotRow.origin.is_(None))
+        )
+        result = await self.session.execute(
+            update(BallotRow).where(BallotRow.poll_id == poll_id).values(origin=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def voted_by_college(self, poll_id: int) -> dict[str, int]:
+        """Members who took part, by the collège recorded when they voted."""
+        rows = await self.session.execute(
+            select(ParticipationRow.college_key, func.count())
+            .where(ParticipationRow.poll_id == poll_id)
+            .group_by(ParticipationRow.college_key)
+        )
+        return {key or NO_COLLEGE: int(count) for key, count in rows}
+
+    async def participation(
+        self, member_id: int, poll_ids: Sequence[int]
+    ) -> dict[int, tuple[datetime, int]]:
+        """For each poll the member took part in: (last submission time, submissions)."""
+        if not poll_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                ParticipationRow.poll_id, ParticipationRow.last_at, ParticipationRow.submissions
+            )
+            .where(ParticipationRow.member_id == member_id)
+            .where(ParticipationRow.poll_id.in_(list(poll_ids)))
+        )
+        return {poll_id: (last_at, count) for poll_id, last_at, count in rows}
+
+    async def answers_of(self, ballot_id: str) -> dict[int, StoredAnswer]:
+        """The stored answers of one ballot, by question id."""
+        rows = await self.session.execute(
+            select(AnswerRow.question_id, AnswerRow.value, AnswerRow.text).where(
+                AnswerRow.ballot_id == ballot_id
+            )
+        )
+        return {qid: StoredAnswer(qid, value, txt) for qid, value, txt in rows}
+
+    async def grouped(self, question_id: int) -> AsyncIterator[tuple[str | None, str | None, int]]:
+        """(collège, stored value, count) for one question, aggregated by the database."""
+        query = (
+            select(AnswerRow.college_key, AnswerRow.value, func.count())
+            .where(AnswerRow.question_id == question_id)
+            .group_by(AnswerRow.college_key, AnswerRow.value)
+        )
+        result = await self.session.stream(query)
+        async for college, value, count in result:
+            yield college, value, int(count)
+
+    async def each(
+        self, question_id: int
+    ) -> AsyncIterator[tuple[str | None, str | None, str | None]]:
+        """(collège, value, text) of every answer to one question, streamed in batches."""
+        query = (
+            select(AnswerRow.college_key, AnswerRow.value, AnswerRow.text)
+            .where(AnswerRow.question_id == question_id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        result = await self.session.stream(query)
+        async for college, value, txt in result:
+            yield college, value, txt
+
+    async def with_receipts(
+        self, question_id: int
+    ) -> AsyncIterator[tuple[str | None, str | None, str | None]]:
+        """(collège, value, receipt) of every answer to one question, sorted by receipt."""
+        query = (
+            select(AnswerRow.college_key, AnswerRow.value, BallotRow.receipt)
+            .join(BallotRow, BallotRow.id == AnswerRow.ballot_id)
+            .where(AnswerRow.question_id == question_id)
+            .order_by(BallotRow.receipt, BallotRow.id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        result = await self.session.stream(query)
+        async for college, value, receipt in result:
+            yield college, value, receipt
+
+    async def ballots_with_answers(
+        self, poll_id: int
+    ) -> AsyncIterator[tuple[StoredBallot, int | None, str | None, str | None]]:
+        """(ballot, question id, value, text) rows, ballot by ballot, ordered by receipt."""
+        query = (
+            select(*_BALLOT_COLUMNS, AnswerRow.question_id, AnswerRow.value, AnswerRow.text)
+            .outerjoin(AnswerRow, AnswerRow.ballot_id == BallotRow.id)
+            .where(BallotRow.poll_id == poll_id)
+            .order_by(BallotRow.receipt, BallotRow.member_id, BallotRow.id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        result = await self.session.stream(query)
+        async for row in result:
+            yield StoredBallot(*row[:5]), row[5], row[6], row[7]
+
+    async def count(self, poll_id: int) -> int:
+        """Ballots in the box."""
+        total = await self.session.scalar(
+            select(func.count()).select_from(BallotRow).where(BallotRow.poll_id == poll_id)
+        )
+        return int(total or 0)
+
+
+_BALLOT_COLUMNS = (
+    BallotRow.id,
+    BallotRow.receipt,
+    BallotRow.college_key,
+    BallotRow.member_id,
+    BallotRow.submitted_at,
+)
