@@ -81,6 +81,26 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryRequest:
+    """A message to plan for one member; ``dedup_key`` makes planning it twice a no-op.
+
+    ``optional`` messages (reminders) respect the member's ``/notifications off``;
+    ``quiet`` ones are deferred out of quiet hours; a message that could not go out before
+    ``expires_at`` (e.g. the poll's close) is skipped, and expires if still queued then.
+    """
+
+    member_id: int
+    kind: str
+    dedup_key: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    expires_at: datetime | None = None
+    optional: bool = False
+    quiet: bool = True
+    job_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SendOutcome:
     """The sender's verdict on one delivery; build it with the static constructors."""
 

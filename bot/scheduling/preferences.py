@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
 from typing import Any
 
 from bot.scheduling.digests import DEFAULT_DIGEST_SCHEDULE, DigestSchedule, parse_digest_schedule
-from bot.scheduling.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, parse_quiet_hours
+from bot.scheduling.quiet_hours import (
+    DEFAULT_QUIET_HOURS,
+    QuietHours,
+    deferred_time,
+    parse_quiet_hours,
+)
 
 OFF = "off"
 NOTIFICATIONS = "notifications"
@@ -92,6 +99,31 @@ class OrganisationSchedule:
             ORG_QUIET_HOURS: OFF if self.quiet is None else str(self.quiet),
             ORG_DIGEST: OFF if self.digest is None else str(self.digest),
         }
+
+
+class Skip(StrEnum):
+    """Why a planned message will not be sent."""
+
+    OPTED_OUT = "opted_out"
+    TOO_LATE = "too_late"
+
+
+def delivery_time(
+    due_at: datetime,
+    *,
+    prefs: NotificationPrefs,
+    organisation: OrganisationSchedule,
+    tz: tzinfo | str,
+    optional: bool,
+    quiet: bool,
+    expires_at: datetime | None,
+) -> datetime | Skip:
+    """When a message for this member may go out, or why it is skipped."""
+    if optional and not prefs.reminders:
+        return Skip.OPTED_OUT
+    window = prefs.effective_quiet(organisation.quiet) if quiet else None
+    allowed = deferred_time(due_at, tz, window, expires_at)
+    return Skip.TOO_LATE if allowed is None else allowed
 
 
 def _quiet_or_none(text: object) -> QuietHours | None:
