@@ -57,9 +57,9 @@ async def test_a_ballot_is_written_whole_and_replaced_until_close(
     mine = await world.run(lambda s: s.my_ballot(voter, poll_id))
     assert mine is not None and mine.answers[1] is None and mine.receipt == first.receipt
     await world.run(lambda s: s.close(admin, poll_id))
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.submit(voter, poll_id, GOOD, "telegram"))
-    assert refused.value.key == "poll.closed"
+    assert caught.value.key == "poll.closed"
     assert await box_state(world) == (1, 2, 1, 2)
 
 
@@ -119,9 +119,9 @@ async def test_non_eligible_members_are_refused_and_nothing_is_written(world: Wo
         (admin, poll_id),
         (other_college, only_salaries),
     ):
-        with pytest.raises(DomainError) as refused:
+        with pytest.raises(DomainError) as caught:
             await world.run(lambda s, m=member, p=target: s.submit(m, p, GOOD, "shell"))
-        assert refused.value.key == "poll.not_eligible"
+        assert caught.value.key == "poll.not_eligible"
         with refused("poll.not_eligible"):
             await world.run(lambda s, m=member, p=target: s.answerable(m, p))
     assert await box_state(world) == (0, 0, 0, 0)
@@ -160,9 +160,9 @@ async def test_invalid_ballots_are_refused_whole(world: World, answers: dict, ke
     admin = await world.admin()
     voter = await world.member(college="salaries")
     poll_id = await world.open_poll(admin, deliberation())
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.submit(voter, poll_id, answers, "shell"))
-    assert refused.value.key == key
+    assert caught.value.key == key
     assert await box_state(world) == (0, 0, 0, 0)
 
 
@@ -210,10 +210,10 @@ async def test_every_method_round_trips_through_the_box(world: World) -> None:
         5: 0,
         6: "Plus de bancs",
     }
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.submit(voter, poll_id, {**answers, 6: "x" * 21}, "shell"))
-    assert refused.value.key == "answer.text_too_long"
-    assert refused.value.params == {"length": 21, "max": 20, "question": 6}
+    assert caught.value.key == "answer.text_too_long"
+    assert caught.value.params == {"length": 21, "max": 20, "question": 6}
 
 
 async def test_polls_for_shows_what_each_member_may_answer(world: World) -> None:

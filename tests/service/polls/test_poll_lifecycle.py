@@ -45,9 +45,9 @@ async def test_admin_creates_a_draft_with_questions(world: World) -> None:
 async def test_non_admin_cannot_define_or_run_polls(world: World) -> None:
     admin = await world.admin()
     member = await world.member(college="salaries")
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.create(member, deliberation()))
-    assert refused.value.key == "error.admin_only"
+    assert caught.value.key == "error.admin_only"
     poll = await world.run(lambda s: s.create(admin, deliberation()))
     for use_case in ("open", "close", "cancel", "archive", "unschedule"):
         with refused("error.admin_only"):
@@ -65,9 +65,9 @@ async def test_edits_only_while_draft(world: World) -> None:
     assert edited.title == "Budget 2027 (v2)" and len(edited.questions) == 3
     assert await count(world, QuestionRow) == 3
     await world.run(lambda s: s.open(admin, poll.id))
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.edit(admin, poll.id, spec))
-    assert refused.value.key == "poll.not_draft"
+    assert caught.value.key == "poll.not_draft"
     assert await audit_actions(world) == ["poll.create", "poll.edit", "poll.open"]
 
 
@@ -85,9 +85,9 @@ async def test_invalid_specs_are_refused_with_precise_keys(world: World) -> None
         ),
     }
     for key, spec in cases.items():
-        with pytest.raises(DomainError) as refused:
+        with pytest.raises(DomainError) as caught:
             await world.run(lambda s, spec=spec: s.create(admin, spec))
-        assert refused.value.key == key
+        assert caught.value.key == key
     assert await count(world, PollRow) == 0
 
 
@@ -138,10 +138,10 @@ def world_two_colleges():  # type: ignore[no-untyped-def]
 async def test_lifecycle_moves_follow_the_rules(world: World) -> None:
     admin = await world.admin()
     poll = await world.run(lambda s: s.create(admin, deliberation()))
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as caught:
         await world.run(lambda s: s.close(admin, poll.id))
-    assert refused.value.key == "poll.bad_transition"
-    assert refused.value.params == {"poll": poll.id, "status": "draft", "target": "closed"}
+    assert caught.value.key == "poll.bad_transition"
+    assert caught.value.params == {"poll": poll.id, "status": "draft", "target": "closed"}
     with refused("poll.bad_transition"):
         await world.run(lambda s: s.archive(admin, poll.id))
     await world.run(lambda s: s.open(admin, poll.id))
