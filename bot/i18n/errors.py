@@ -79,14 +79,24 @@ ERROR_MESSAGES: dict[str, str] = {
     "roster.missing_column": N_("The roster needs a “{column}” column."),
     "roster.file_not_found": N_("I cannot find the file {path}."),
     "language.unknown": N_("Available languages: {languages}."),
+    "ballot.review_hint": N_(
+        "Type “send” to send your ballot, or the number of a question to change it."
+    ),
 }
+
+
+def _all_messages() -> dict[str, str]:
+    from bot.polls.errors import POLL_ERROR_MESSAGES
+
+    return {**ERROR_MESSAGES, **POLL_ERROR_MESSAGES}
 
 
 def describe_error(t: Translator, error: DomainError, prefix: str = "/") -> str:
     """Translate a domain error into a sentence for its reader."""
-    template = ERROR_MESSAGES.get(error.key)
+    messages = _all_messages()
+    template = messages.get(error.key)
     if template is None:
-        template = ERROR_MESSAGES["error.not_allowed"]
+        template = messages["error.not_allowed"]
     params = {k: _format(t, v) for k, v in error.params.items()}
     params.setdefault("help", f"{prefix}help")
     params.setdefault("start", f"{prefix}start")
