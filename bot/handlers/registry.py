@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import admin_members, conversation, onboarding, statutes
+from bot.handlers import admin_members, conversation, notifications, onboarding, statutes
 from bot.handlers.router import Router
 from bot.i18n import N_
 from bot.members.model import Role
@@ -41,6 +41,13 @@ def build_router() -> Router:
         "cancel", conversation.cancel, N_("stop what you are doing"), aliases=("annuler",)
     )
     router.action("lang", onboarding.language_button)
+    router.command(
+        "notifications",
+        notifications.notifications,
+        N_("reminders on or off, quiet hours"),
+        aliases=("notifs",),
+        usage="[on|off|quiet 22:00-07:30]",
+    )
 
     admin = Role.ADMIN
     router.command(
