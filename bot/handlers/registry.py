@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bot.handlers import admin_members, conversation, notifications, onboarding, statutes
+from bot.handlers import (
+    admin_members,
+    ballot,
+    ballot_state,
+    conversation,
+    onboarding,
+    poll_admin,
+    poll_wizard,
+    statutes,
+)
 from bot.handlers.router import Router
 from bot.i18n import N_
 from bot.members.model import Role
@@ -41,13 +50,63 @@ def build_router() -> Router:
         "cancel", conversation.cancel, N_("stop what you are doing"), aliases=("annuler",)
     )
     router.action("lang", onboarding.language_button)
+
     router.command(
-        "notifications",
-        notifications.notifications,
-        N_("reminders on or off, quiet hours"),
-        aliases=("notifs",),
-        usage="[on|off|quiet 22:00-07:30]",
+        "polls",
+        ballot.polls_list,
+        N_("the open polls you can answer"),
+        aliases=("sondages", "votes", "consultations"),
     )
+    router.command(
+        "vote",
+        ballot.vote_command,
+        N_("answer a poll"),
+        aliases=("voter", "repondre", "répondre"),
+        usage="[NUMBER]",
+    )
+    for verb, handler in {
+        "ans": ballot.start_button,
+        "pick": ballot.pick,
+        "tog": ballot.toggle,
+        "rank": ballot.rank,
+        "grade": ballot.grade,
+        "val": ballot.value,
+        "done": ballot.done,
+        "undo": ballot.undo,
+        "blank": ballot.blank,
+        "skip": ballot.skip,
+        "back": ballot.back,
+        "goto": ballot.goto,
+        "submit": ballot.submit,
+    }.items():
+        router.action(verb, handler)
+    router.conversation(ballot_state.KIND, ballot.typed)
+    router.command(
+        "results",
+        poll_admin.results_command,
+        N_("the results of a poll"),
+        aliases=("resultats", "résultats"),
+        usage="NUMBER",
+    )
+    router.command(
+        "ballots",
+        poll_admin.ballots_command,
+        N_("the published ballots of a closed secret poll, to check your receipt"),
+        aliases=("bulletins", "recus", "reçus"),
+        usage="NUMBER",
+    )
+    router.command(
+        "poll",
+        poll_admin.poll,
+        N_("create and run polls"),
+        aliases=("sondage", "scrutin"),
+        usage="new|list|show|open|close|results|export …",
+        role=Role.ADMIN,
+    )
+    router.action("popen", poll_admin.open_button)
+    router.action("pcancel", poll_admin.cancel_button)
+    router.action("pnew", poll_wizard.button)
+    router.conversation(poll_wizard.KIND, poll_wizard.typed)
 
     admin = Role.ADMIN
     router.command(
