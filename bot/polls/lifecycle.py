@@ -38,13 +38,18 @@ class Lifecycle:
         return row, await self.polls.to_poll(row)
 
     async def move(
-        self, actor: Member | None, poll_id: int, target: PollStatus, now: datetime
+        self,
+        actor: Member | None,
+        poll_id: int,
+        target: PollStatus,
+        now: datetime,
+        note: dict[str, Any] | None = None,
     ) -> Poll:
-        """Move a poll to ``target`` after checking the lifecycle rules."""
+        """Move a poll to ``target`` after checking the lifecycle rules (``note`` is audited)."""
         row, poll = await self.locked(poll_id)
         poll.check_transition(target, now)
         before = poll.status.value
-        details: dict[str, Any] = {"status": target.value}
+        details: dict[str, Any] = {"status": target.value, **(note or {})}
         if target is PollStatus.OPEN:
             details.update(await self._open(row, poll, now))
         elif target is PollStatus.CLOSED or (

@@ -87,7 +87,8 @@ class PollsService:
         poll.check_editable()
         changed = replace(poll.spec, opens_at=opens_at, closes_at=closes_at or poll.spec.closes_at)
         await self.polls.replace_spec(row, changed.validate(await self.statutes()), self.now)
-        return await self.lifecycle.move(actor, poll_id, PollStatus.SCHEDULED, self.now)
+        note = {"opens_at": opens_at.isoformat(), "closes_at": _iso(changed.closes_at)}
+        return await self.lifecycle.move(actor, poll_id, PollStatus.SCHEDULED, self.now, note)
 
     async def unschedule(self, actor: Member, poll_id: int) -> Poll:
         """Take a scheduled poll back to draft, so it can be edited."""
@@ -322,6 +323,10 @@ def _stored(question_id: int | None, method: QuestionMethod, value: str | None) 
     if method is QuestionMethod.FREE_TEXT:
         return StoredAnswer(question_id, None, value)
     return StoredAnswer(question_id, value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _require_admin(actor: Member) -> None:
