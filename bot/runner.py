@@ -13,6 +13,10 @@ log = logging.getLogger(__name__)
 def configured_runners(settings: Settings) -> list[Runner]:
     """The adapters whose credentials are present in the settings."""
     runners: list[Runner] = []
+    if settings.telegram.token is not None and settings.telegram.token.get_secret_value():
+        from bot.platforms.telegram.adapter import run_telegram
+
+        runners.append(run_telegram)
     return runners
 
 
