@@ -120,7 +120,7 @@ async def _answer(ctx: Context, actor: Member, state: dict[str, Any], text: str)
             None if word in NONE_WORDS else read_time_in(ctx.clock.now(), ctx.org.timezone)(text)
         )
         if closes is not None and closes <= ctx.clock.now():
-            raise DomainError("poll.closes_in_past", {"poll": "?"})
+            raise DomainError("form.closes_in_past")
         return await _next(ctx, actor, state, replace(spec, closes_at=closes), "method")
     if step == "method":
         if word in FINISH_WORDS:
@@ -233,7 +233,7 @@ def _prompt(ctx: Context, step: str, spec: PollSpec) -> Screen:
 
 async def _finish(ctx: Context, actor: Member, spec: PollSpec) -> Reply:
     if not spec.questions:
-        raise DomainError("poll.no_questions", {"poll": "?"})
+        raise DomainError("form.no_questions")
     created = await PollsService(ctx.uow, ctx.org).create(actor, spec)
     await ConversationRepository(ctx.uow.session).clear(actor.id)
     t = ctx.t

@@ -79,6 +79,24 @@ ERROR_MESSAGES: dict[str, str] = {
     "roster.missing_column": N_("The roster needs a “{column}” column."),
     "roster.file_not_found": N_("I cannot find the file {path}."),
     "language.unknown": N_("Available languages: {languages}."),
+    "form.unknown_field": N_(
+        "I do not understand “{text}”. Fields: title, summary, type, secret, results, "
+        "audience, opens, closes, quorum, majority, q."
+    ),
+    "form.bad_value": N_("“{text}” is not one of the possible values here."),
+    "form.bad_question": N_(
+        "Question {question} must look like: Question text | method | choice | choice"
+    ),
+    "form.bad_method": N_(
+        "Question {question}: “{text}” is not a method. Methods: single, multiple, ranking, "
+        "judgment, scale, text."
+    ),
+    "form.bad_setting": N_("Question {question}: I do not understand “{text}”."),
+    "form.bad_time": N_(
+        "“{text}” is not a time. Write 7d (in 7 days), 12h, 2026-12-01 or 2026-12-01 18:00."
+    ),
+    "form.no_questions": N_("Add at least one question first."),
+    "form.closes_in_past": N_("This closing time has already passed."),
     "ballot.review_hint": N_(
         "Type “send” to send your ballot, or the number of a question to change it."
     ),
@@ -97,7 +115,7 @@ def describe_error(t: Translator, error: DomainError, prefix: str = "/") -> str:
     template = messages.get(error.key)
     if template is None:
         template = messages["error.not_allowed"]
-    params = {k: _format(t, v) for k, v in error.params.items()}
+    params = {k: _format(t, v, k) for k, v in error.params.items()}
     params.setdefault("help", f"{prefix}help")
     params.setdefault("start", f"{prefix}start")
     try:
@@ -106,7 +124,19 @@ def describe_error(t: Translator, error: DomainError, prefix: str = "/") -> str:
         return t(template)
 
 
-def _format(t: Translator, value: Any) -> str:
+STATUS_WORDS: dict[str, str] = {
+    "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "archived": N_("archived"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def _format(t: Translator, value: Any, key: str = "") -> str:
+    if key in {"status", "target"} and isinstance(value, str) and value in STATUS_WORDS:
+        return t(STATUS_WORDS[value])
     if isinstance(value, Fraction):
         return t.percent(value)
     if isinstance(value, int) and not isinstance(value, bool):

@@ -6,6 +6,7 @@ import json
 from fractions import Fraction
 
 from bot.i18n import N_, Translator
+from bot.i18n.errors import STATUS_WORDS
 from bot.members.model import Statutes
 from bot.platforms.ports import Attachment, Screen
 from bot.polls.model import Poll, PollKind, PollStatus, ResultsVisibility, Secrecy
@@ -14,14 +15,7 @@ from bot.polls.results import PollResults
 from bot.rendering.charts import choice_chart
 from bot.rendering.results import ResultLabels, result_lines
 
-STATUS = {
-    PollStatus.DRAFT: N_("draft"),
-    PollStatus.SCHEDULED: N_("scheduled"),
-    PollStatus.OPEN: N_("open"),
-    PollStatus.CLOSED: N_("closed"),
-    PollStatus.ARCHIVED: N_("archived"),
-    PollStatus.CANCELLED: N_("cancelled"),
-}
+STATUS = {PollStatus(key): word for key, word in STATUS_WORDS.items()}
 KIND = {
     PollKind.CONSULTATION: N_("consultation (advisory)"),
     PollKind.DELIBERATION: N_("deliberation (binding, weighted by collège)"),
