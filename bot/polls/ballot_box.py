@@ -11,8 +11,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, cast, delete, func, insert, literal, null, select, text, update
+from sqlalchemy import (
+    String,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -263,44 +275,37 @@ class BallotBox:
         )
         return {qid: StoredAnswer(qid, value, txt) for qid, value, txt in rows}
 
-    async def grouped(self, question_id: int) -> AsyncIterator[tuple[str | None, str | None, int]]:
-        """(collège, stored value, count) for one question, aggregated by the database."""
-        query = (
+    async def _batches(self, query: Any) -> AsyncIterator[Sequence[Any]]:
+        """Rows of a query in batches of at most ``STREAM_BATCH`` (a server-side cursor)."""
+        result = await self.session.stream(query.execution_options(yield_per=STREAM_BATCH))
+        async for batch in result.partitions(STREAM_BATCH):
+            yield batch
+
+    def grouped(self, question_id: int) -> AsyncIterator[Sequence[Any]]:
+        """Batches of (collège, stored value, count) for one question, aggregated by the
+        database (ranking and judgment answers may have many distinct values)."""
+        return self._batches(
             select(AnswerRow.college_key, AnswerRow.value, func.count())
             .where(AnswerRow.question_id == question_id)
             .group_by(AnswerRow.college_key, AnswerRow.value)
         )
-        result = await self.session.stream(query)
-        async for college, value, count in result:
-            yield college, value, int(count)
 
-    async def each(
-        self, question_id: int
-    ) -> AsyncIterator[tuple[str | None, str | None, str | None]]:
-        """(collège, value, text) of every answer to one question, streamed in batches."""
-        query = (
-            select(AnswerRow.college_key, AnswerRow.value, AnswerRow.text)
-            .where(AnswerRow.question_id == question_id)
-            .execution_options(yield_per=STREAM_BATCH)
+    def each(self, question_id: int) -> AsyncIterator[Sequence[Any]]:
+        """Batches of (collège, value, text) of every answer to one question."""
+        return self._batches(
+            select(AnswerRow.college_key, AnswerRow.value, AnswerRow.text).where(
+                AnswerRow.question_id == question_id
+            )
         )
-        result = await self.session.stream(query)
-        async for college, value, txt in result:
-            yield college, value, txt
 
-    async def with_receipts(
-        self, question_id: int
-    ) -> AsyncIterator[tuple[str | None, str | None, str | None]]:
-        """(collège, value, receipt) of every answer to one question, sorted by receipt."""
-        query = (
+    def with_receipts(self, question_id: int) -> AsyncIterator[Sequence[Any]]:
+        """Batches of (collège, value, receipt) of every answer to one question, by receipt."""
+        return self._batches(
             select(AnswerRow.college_key, AnswerRow.value, BallotRow.receipt)
             .join(BallotRow, BallotRow.id == AnswerRow.ballot_id)
             .where(AnswerRow.question_id == question_id)
             .order_by(BallotRow.receipt, BallotRow.id)
-            .execution_options(yield_per=STREAM_BATCH)
         )
-        result = await self.session.stream(query)
-        async for college, value, receipt in result:
-            yield college, value, receipt
 
     async def ballots_with_answers(
         self, poll_id: int
@@ -311,11 +316,10 @@ class BallotBox:
             .outerjoin(AnswerRow, AnswerRow.ballot_id == BallotRow.id)
             .where(BallotRow.poll_id == poll_id)
             .order_by(BallotRow.receipt, BallotRow.member_id, BallotRow.id)
-            .execution_options(yield_per=STREAM_BATCH)
         )
-        result = await self.session.stream(query)
-        async for row in result:
-            yield StoredBallot(*row[:5]), row[5], row[6], row[7]
+        async for batch in self._batches(query):
+            for row in batch:
+                yield StoredBallot(*row[:5]), row[5], row[6], row[7]
 
     async def count(self, poll_id: int) -> int:
         """Ballots in the box."""

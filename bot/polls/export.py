@@ -93,13 +93,15 @@ async def recount_documents(
         assert question.id is not None
         ballots: list[dict[str, Any]] = []
         if poll.is_secret:
-            async for college, value, receipt in box.with_receipts(question.id):
-                row = _row(college, answer_json(question, decode_answer(question, value)))
-                ballots.append({**row, "receipt": receipt} if receipt else row)
+            async for batch in box.with_receipts(question.id):
+                for college, value, receipt in batch:
+                    row = _row(college, answer_json(question, decode_answer(question, value)))
+                    ballots.append({**row, "receipt": receipt} if receipt else row)
         else:
-            async for college, value, count in box.grouped(question.id):
-                answer = answer_json(question, decode_answer(question, value))
-                ballots.append({**_row(college, answer), "count": count})
+            async for batch in box.grouped(question.id):
+                for college, value, count in batch:
+                    answer = answer_json(question, decode_answer(question, value))
+                    ballots.append({**_row(college, answer), "count": int(count)})
         document = {"question": question_json(question), "statutes": rules, "ballots": ballots}
         documents.append(RecountDocument(poll.id, question.position, question.prompt, document))
     return documents

@@ -1,8 +1,10 @@
 """Results of a poll: the tally accumulators fed from SQL, participation, quorum and majority.
 
-Counting methods (single, multiple, scale) are aggregated by the database (``GROUP BY``
-collège, answer); ranking and judgment answers are streamed row by row through the pure
-accumulators. No list of ballots is ever built, so memory does not grow with the ballots.
+Every counting method is fed by the database: ``GROUP BY collège, stored answer`` streamed in
+batches (``yield_per``) into the pure accumulators, each row standing for ``count`` identical
+ballots. Single, multiple and scale answers have few distinct values; ranking and judgment
+answers may have many, which is why the rows are streamed rather than fetched. No list of
+ballots is ever built, so memory does not grow with the number of ballots.
 """
 
 from __future__ import annotations
@@ -42,8 +44,6 @@ from bot.polls.tally import (
     visible_breakdown,
     winner_share,
 )
-
-GROUPED_METHODS = frozenset({QuestionMethod.SINGLE, QuestionMethod.MULTIPLE, QuestionMethod.SCALE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +186,9 @@ async def tally_question(
     """Count one question from the database into a result."""
     assert question.id is not None
     tally = accumulator(question)
-    if question.method in GROUPED_METHODS:
-        async for college, value, count in box.grouped(question.id):
-            tally.add(college, decode_answer(question, value), count)
-    else:
-        async for college, value, _ in box.each(question.id):
-            tally.add(college, decode_answer(question, value), 1)
+    async for batch in box.grouped(question.id):
+        for college, value, count in batch:
+            tally.add(college, decode_answer(question, value), int(count))
     return tally.finish(rules)
 
 
@@ -199,8 +196,9 @@ async def list_texts(box: BallotBox, question: Question, shuffle: bool) -> tuple
     """Free-text answers; in a secret poll without authors and in random order."""
     assert question.id is not None
     texts = FreeTextTally(max_length=question.max_length)
-    async for college, _, text in box.each(question.id):
-        texts.add(college, text)
+    async for batch in box.each(question.id):
+        for college, _, text in batch:
+            texts.add(college, text)
     result = texts.finish()
     return result.shuffled(random.SystemRandom()) if shuffle else result.texts
 
