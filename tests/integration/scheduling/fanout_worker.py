@@ -1,0 +1,142 @@
+"""A bot process reduced to its dispatcher, for multi-process tests and benchmarks.
+
+Run: ``python -m tests.integration.scheduling.fanout_worker URL NAME [options]``. It sends
+every due delivery through a sender that records each message in ``sent_log`` (deliberately
+without a unique key: the "outside world", durable as soon as it is sent) and exits when no
+delivery is pending or claimed any more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from datetime import timedelta
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from bot.core.clock import SystemClock
+from bot.scheduling.dispatcher import DispatcherConfig, JobDispatcher
+from bot.scheduling.model import Backoff, Delivery, SendOutcome
+from bot.storage.engine import create_engine
+from bot.storage.schedule_tables import DeliveryRow
+from bot.storage.uow import Database
+
+log_metadata = MetaData()
+sent_log = Table(
+    "sent_log",
+    log_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, nullable=False),
+    Column("member_id", Integer, nullable=False),
+    Column("worker", String(80), nullable=False),
+)
+
+
+class TokenBucket:
+    """At most ``rate`` acquisitions per second on average, bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        self.rate, self.capacity = rate, float(burst)
+        self.tokens, self.last = float(burst), time.monotonic()
+
+    async def acquire(self) -> None:
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class RecordingSender:
+    """Sends by appending to ``sent_log``; fails transiently now and then (not recorded)."""
+
+    def __init__(self, db: Database, name: str, args: argparse.Namespace) -> None:
+        self.db, self.name, self.args = db, name, args
+        self.bucket = TokenBucket(args.rate) if args.rate else None
+        self.random = random.Random(name)
+
+    async def send(self, delivery: Delivery) -> SendOutcome:
+        if self.bucket is not None:
+            await self.bucket.acquire()
+        if self.args.delay_ms:
+            await asyncio.sleep(self.random.uniform(0, self.args.delay_ms) / 1000)
+        if self.random.random() < self.args.fail_rate:
+            return SendOutcome.retry(error="simulated 502")
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                insert(sent_log).values(
+                    delivery_id=delivery.id, member_id=delivery.member_id, worker=self.name
+                )
+            )
+        if self.args.pause_after_send_ms:  # widen the sent-but-not-marked window
+            await asyncio.sleep(self.args.pause_after_send_ms / 1000)
+        return SendOutcome.sent()
+
+
+async def remaining(db: Database) -> int:
+    """Deliveries not finished yet."""
+    async with db.uow() as uow:
+        count = await uow.session.scalar(
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.state.in_(("pending", "claimed")))
+        )
+    return int(count or 0)
+
+
+async def main(args: argparse.Namespace) -> None:
+    db = Database(create_engine(args.url), SystemClock())
+    config = DispatcherConfig(
+        workers=args.workers,
+        batch=args.batch,
+        delivery_lease=timedelta(seconds=args.lease),
+        send_timeout=timedelta(seconds=min(5.0, args.lease / 2)),
+        max_in_flight=args.in_flight,
+        max_sleep=timedelta(seconds=0.3),
+        min_sleep=timedelta(milliseconds=20),
+        delivery_backoff=Backoff(base=timedelta(milliseconds=50), max_attempts=20),
+    )
+    dispatcher = JobDispatcher(db, RecordingSender(db, args.name, args), config)
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        while True:
+            if await remaining(db) == 0:
+                stop.set()
+                return
+            await asyncio.sleep(0.2)
+
+    started = time.monotonic()
+    print(f"started {args.name}", flush=True)
+    await asyncio.gather(dispatcher.run(stop), watch())
+    stats = dispatcher.stats
+    print(
+        f"done {args.name} sent={stats.sent} retried={stats.retried} "
+        f"lost_claims={stats.lost_claims} seconds={time.monotonic() - started:.2f}",
+        flush=True,
+    )
+    await db.dispose()
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("name")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--in-flight", type=int, default=1)
+    parser.add_argument("--lease", type=float, default=2.0)
+    parser.add_argument("--delay-ms", type=float, default=2.0)
+    parser.add_argument("--fail-rate", type=float, default=0.03)
+    parser.add_argument("--pause-after-send-ms", type=float, default=0.0)
+    parser.add_argument("--rate", type=float, default=0.0, help="messages/s ceiling (0: none)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))

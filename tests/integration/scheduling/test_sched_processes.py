@@ -1,0 +1,172 @@
+"""Two OS processes on one database fan out 1,000 deliveries: exactly one message each.
+
+And a process killed with SIGKILL in the middle of the fan-out, then restarted: nobody is
+skipped, and duplicates stay within the documented window (``max_in_flight`` messages of the
+killed process, i.e. one by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, insert, select, text
+
+from bot.core.clock import SystemClock
+from bot.scheduling.model import DeliveryRequest
+from bot.scheduling.planning import enqueue_deliveries
+from bot.storage.engine import create_engine
+from bot.storage.schedule_tables import DeliveryRow
+from bot.storage.tables import MemberRow, OrganisationRow
+from bot.storage.uow import Database
+from tests.integration.scheduling.fanout_worker import log_metadata, sent_log
+
+ROOT = Path(__file__).resolve().parents[3]
+RECIPIENTS = 1000
+pytestmark = pytest.mark.slow
+
+
+async def seed(url: str, recipients: int = RECIPIENTS) -> Database:
+    """An organisation, ``recipients`` members and one due delivery each; an empty sent_log."""
+    db = Database(create_engine(url), SystemClock())
+    async with db.engine.begin() as conn:
+        await conn.run_sync(log_metadata.create_all)
+        await conn.execute(delete(sent_log))
+    async with db.uow() as uow:
+        now = uow.clock.now()
+        org_id = await uow.session.scalar(
+            insert(OrganisationRow)
+            .values(slug="fanout", name="Fan-out", timezone="UTC", settings={}, created_at=now)
+            .returning(OrganisationRow.id)
+        )
+        assert org_id is not None
+        members = (
+            await uow.session.scalars(
+                insert(MemberRow)
+                .values(
+                    [
+                        {
+                            "organisation_id": org_id,
+                            "display_name": f"m{i}",
+                            "preferences": {},
+                            "active": True,
+                            "created_at": now,
+                        }
+                        for i in range(recipients)
+                    ]
+                )
+                .returning(MemberRow.id)
+            )
+        ).all()
+        report = await enqueue_deliveries(
+            uow,
+            org_id,
+            [
+                DeliveryRequest(m, "reminder", f"reminder:poll1:72h:member{m}", {}, now)
+                for m in members
+            ],
+        )
+        await uow.commit()
+    assert report.created == recipients
+    return db
+
+
+def start(url: str, name: str, *options: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.scheduling.fanout_worker", url, name, *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return out
+
+
+async def sends_per_delivery(db: Database) -> Counter[int]:
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(select(sent_log.c.delivery_id))).scalars().all()
+    return Counter(rows)
+
+
+async def states(db: Database) -> Counter[str]:
+    async with db.uow() as uow:
+        result = await uow.session.execute(
+            select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
+        )
+        return Counter(dict(result.all()))
+
+
+async def count_sent(db: Database) -> int:
+    async with db.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(sent_log)) or 0)
+
+
+async def cleanup(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE IF EXISTS sent_log"))
+    await db.dispose()
+
+
+async def test_two_processes_send_each_delivery_exactly_once(database_url: str) -> None:
+    db = await seed(database_url)
+    try:
+        options = ("--workers", "4", "--in-flight", "4", "--lease", "10", "--fail-rate", "0.03")
+        first, second = start(database_url, "p1", *options), start(database_url, "p2", *options)
+        outputs = [finish(first), finish(second)]
+        sends = await sends_per_delivery(db)
+        assert len(sends) == RECIPIENTS, "somebody was skipped"
+        assert max(sends.values()) == 1, f"sent twice: {[d for d, n in sends.items() if n > 1]}"
+        assert await states(db) == Counter({"sent": RECIPIENTS})
+        async with db.engine.connect() as conn:
+            by_worker = dict(
+                (
+                    await conn.execute(
+                        select(sent_log.c.worker, func.count()).group_by(sent_log.c.worker)
+                    )
+                ).all()
+            )
+        assert set(by_worker) == {"p1", "p2"}, (by_worker, outputs)
+    finally:
+        await cleanup(db)
+
+
+async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> None:
+    db = await seed(database_url)
+    try:
+        # A slow first process, mostly between "sent" and "marked" when it is killed.
+        options = ("--workers", "4", "--lease", "2", "--fail-rate", "0", "--in-flight", "1")
+        victim = start(database_url, "victim", *options, "--pause-after-send-ms", "10")
+        deadline = time.monotonic() + 30
+        while await count_sent(db) < RECIPIENTS // 20:
+            assert time.monotonic() < deadline, victim.stderr.read() if victim.stderr else ""
+            assert victim.poll() is None
+            await asyncio.sleep(0.02)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        assert await count_sent(db) < RECIPIENTS
+        assert (await states(db))["claimed"] > 0  # claims left behind, retaken after the lease
+        faster = (*options, "--in-flight", "4")  # the window only concerns the killed one
+        restarted = start(database_url, "restarted", *faster)
+        other = start(database_url, "other", *faster)
+        finish(restarted)
+        finish(other)
+        sends = await sends_per_delivery(db)
+        assert len(sends) == RECIPIENTS, "somebody was skipped"
+        duplicates = {d: n for d, n in sends.items() if n > 1}
+        assert sum(n - 1 for n in duplicates.values()) <= 1, duplicates  # max_in_flight = 1
+        assert await states(db) == Counter({"sent": RECIPIENTS})
+    finally:
+        await cleanup(db)
