@@ -12,15 +12,30 @@ import argparse
 import asyncio
 import random
 import time
+from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 
 from bot.core.clock import SystemClock
 from bot.scheduling.dispatcher import DispatcherConfig, JobDispatcher
-from bot.scheduling.model import Backoff, Delivery, SendOutcome
+from bot.scheduling.model import Backoff, Delivery, DeliveryRequest, SendOutcome
+from bot.scheduling.planning import enqueue_deliveries
 from bot.storage.engine import create_engine
 from bot.storage.schedule_tables import DeliveryRow
+from bot.storage.tables import MemberRow, OrganisationRow
 from bot.storage.uow import Database
 
 log_metadata = MetaData()
@@ -31,6 +46,7 @@ sent_log = Table(
     Column("delivery_id", Integer, nullable=False),
     Column("member_id", Integer, nullable=False),
     Column("worker", String(80), nullable=False),
+    Column("at", Float, nullable=False),
 )
 
 
@@ -65,17 +81,80 @@ class RecordingSender:
             await self.bucket.acquire()
         if self.args.delay_ms:
             await asyncio.sleep(self.random.uniform(0, self.args.delay_ms) / 1000)
+        if self.args.latency_ms:  # a platform's round trip
+            await asyncio.sleep(self.args.latency_ms / 1000)
         if self.random.random() < self.args.fail_rate:
             return SendOutcome.retry(error="simulated 502")
         async with self.db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # the outside world needs no fsync here
+                await conn.execute(text("SET LOCAL synchronous_commit = off"))
             await conn.execute(
                 insert(sent_log).values(
-                    delivery_id=delivery.id, member_id=delivery.member_id, worker=self.name
+                    delivery_id=delivery.id,
+                    member_id=delivery.member_id,
+                    worker=self.name,
+                    at=time.time(),
                 )
             )
         if self.args.pause_after_send_ms:  # widen the sent-but-not-marked window
             await asyncio.sleep(self.args.pause_after_send_ms / 1000)
         return SendOutcome.sent()
+
+
+async def seed(url: str, recipients: int) -> Database:
+    """An organisation, ``recipients`` members and one due delivery each; an empty sent_log."""
+    db = Database(create_engine(url), SystemClock())
+    async with db.engine.begin() as conn:
+        await conn.run_sync(log_metadata.create_all)
+        await conn.execute(delete(sent_log))
+    async with db.uow() as uow:
+        now = uow.clock.now()
+        org_id = await uow.session.scalar(
+            insert(OrganisationRow)
+            .values(slug="fanout", name="Fan-out", timezone="UTC", settings={}, created_at=now)
+            .returning(OrganisationRow.id)
+        )
+        assert org_id is not None
+        members = (
+            await uow.session.scalars(
+                insert(MemberRow)
+                .values(
+                    [
+                        {
+                            "organisation_id": org_id,
+                            "display_name": f"m{i}",
+                            "preferences": {},
+                            "active": True,
+                            "created_at": now,
+                        }
+                        for i in range(recipients)
+                    ]
+                )
+                .returning(MemberRow.id)
+            )
+        ).all()
+        report = await enqueue_deliveries(
+            uow,
+            org_id,
+            [
+                DeliveryRequest(m, "reminder", f"reminder:poll1:72h:member{m}", {}, now)
+                for m in members
+            ],
+        )
+        await uow.commit()
+    assert report.created == recipients
+    return db
+
+
+async def sends_per_delivery(db: Database) -> Counter[int]:
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(select(sent_log.c.delivery_id))).scalars().all()
+    return Counter(rows)
+
+
+async def count_sent(db: Database) -> int:
+    async with db.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(sent_log)) or 0)
 
 
 async def remaining(db: Database) -> int:
@@ -131,7 +210,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=1)
     parser.add_argument("--lease", type=float, default=2.0)
-    parser.add_argument("--delay-ms", type=float, default=2.0)
+    parser.add_argument("--delay-ms", type=float, default=2.0, help="random 0..N ms per send")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="fixed ms per send")
     parser.add_argument("--fail-rate", type=float, default=0.03)
     parser.add_argument("--pause-after-send-ms", type=float, default=0.0)
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s ceiling (0: none)")

@@ -17,65 +17,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import func, select, text
 
-from bot.core.clock import SystemClock
-from bot.scheduling.model import DeliveryRequest
-from bot.scheduling.planning import enqueue_deliveries
-from bot.storage.engine import create_engine
 from bot.storage.schedule_tables import DeliveryRow
-from bot.storage.tables import MemberRow, OrganisationRow
 from bot.storage.uow import Database
-from tests.integration.scheduling.fanout_worker import log_metadata, sent_log
+from tests.integration.scheduling.fanout_worker import (
+    count_sent,
+    seed,
+    sends_per_delivery,
+    sent_log,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 RECIPIENTS = 1000
 pytestmark = pytest.mark.slow
-
-
-async def seed(url: str, recipients: int = RECIPIENTS) -> Database:
-    """An organisation, ``recipients`` members and one due delivery each; an empty sent_log."""
-    db = Database(create_engine(url), SystemClock())
-    async with db.engine.begin() as conn:
-        await conn.run_sync(log_metadata.create_all)
-        await conn.execute(delete(sent_log))
-    async with db.uow() as uow:
-        now = uow.clock.now()
-        org_id = await uow.session.scalar(
-            insert(OrganisationRow)
-            .values(slug="fanout", name="Fan-out", timezone="UTC", settings={}, created_at=now)
-            .returning(OrganisationRow.id)
-        )
-        assert org_id is not None
-        members = (
-            await uow.session.scalars(
-                insert(MemberRow)
-                .values(
-                    [
-                        {
-                            "organisation_id": org_id,
-                            "display_name": f"m{i}",
-                            "preferences": {},
-                            "active": True,
-                            "created_at": now,
-                        }
-                        for i in range(recipients)
-                    ]
-                )
-                .returning(MemberRow.id)
-            )
-        ).all()
-        report = await enqueue_deliveries(
-            uow,
-            org_id,
-            [
-                DeliveryRequest(m, "reminder", f"reminder:poll1:72h:member{m}", {}, now)
-                for m in members
-            ],
-        )
-        await uow.commit()
-    assert report.created == recipients
-    return db
 
 
 def start(url: str, name: str, *options: str) -> subprocess.Popen[str]:
@@ -95,23 +50,12 @@ def finish(process: subprocess.Popen[str], timeout: float = 60) -> str:
     return out
 
 
-async def sends_per_delivery(db: Database) -> Counter[int]:
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(select(sent_log.c.delivery_id))).scalars().all()
-    return Counter(rows)
-
-
 async def states(db: Database) -> Counter[str]:
     async with db.uow() as uow:
         result = await uow.session.execute(
             select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
         )
         return Counter(dict(result.all()))
-
-
-async def count_sent(db: Database) -> int:
-    async with db.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(sent_log)) or 0)
 
 
 async def cleanup(db: Database) -> None:
@@ -121,7 +65,7 @@ async def cleanup(db: Database) -> None:
 
 
 async def test_two_processes_send_each_delivery_exactly_once(database_url: str) -> None:
-    db = await seed(database_url)
+    db = await seed(database_url, RECIPIENTS)
     try:
         options = ("--workers", "4", "--in-flight", "4", "--lease", "10", "--fail-rate", "0.03")
         first, second = start(database_url, "p1", *options), start(database_url, "p2", *options)
@@ -144,7 +88,7 @@ async def test_two_processes_send_each_delivery_exactly_once(database_url: str) 
 
 
 async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> None:
-    db = await seed(database_url)
+    db = await seed(database_url, RECIPIENTS)
     try:
         # A slow first process, mostly between "sent" and "marked" when it is killed.
         options = ("--workers", "4", "--lease", "2", "--fail-rate", "0", "--in-flight", "1")
