@@ -189,6 +189,7 @@ class JobDispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch with ``workers`` concurrent workers until ``stop`` is set; never raises."""
+        self._stopping.clear()
         watcher = asyncio.create_task(self._watch(stop))
         try:
             while not stop.is_set():
