@@ -8,7 +8,7 @@ from babel.dates import get_day_names
 
 from bot.core.errors import DomainError
 from bot.handlers.context import Context
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.members.model import Role
 from bot.platforms.ports import Command, Interaction, Reply, Screen, Tone
 from bot.scheduling.digests import DigestSchedule, parse_digest_schedule
@@ -51,8 +51,12 @@ async def notifications(ix: Interaction, ctx: Context) -> Reply:
     raise DomainError("error.bad_arguments", {"usage": _usage(ctx)})
 
 
-_REMINDERS_ON = "Reminders are on: you will be reminded of the votes you have not answered yet."
-_REMINDERS_OFF = "You will no longer receive reminders. Announcements and results still reach you."
+_REMINDERS_ON = N_(
+    "Reminders are on: you will be reminded of the votes you have not answered yet."
+)
+_REMINDERS_OFF = N_(
+    "You will no longer receive reminders. Announcements and results still reach you."
+)
 
 
 def _done(text: str) -> Reply:
