@@ -17,6 +17,10 @@ def configured_runners(settings: Settings) -> list[Runner]:
         from bot.platforms.telegram.adapter import run_telegram
 
         runners.append(run_telegram)
+    if settings.matrix.homeserver and settings.matrix.user_id:
+        from bot.platforms.matrix.runner import matrix_runner
+
+        runners.append(matrix_runner(settings.matrix))
     return runners
 
 

@@ -1,0 +1,214 @@
+"""The Matrix adapter: sync events -> Interactions -> Dispatcher -> replies in the room.
+
+Who is heard: people of allowed homeservers, in their DM with the bot (any input) or in a
+configured group room (commands only). Everything else is ignored without an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from nio import Event, MatrixRoom, MemoryDownloadResponse
+from nio.crypto.attachments import decrypt_attachment
+from sqlalchemy import update
+
+from bot.app import App
+from bot.members.repository import MemberRepository
+from bot.platforms.matrix.client import MatrixClient, MatrixError
+from bot.platforms.matrix.config import MatrixConfig
+from bot.platforms.matrix.dm import DirectRooms
+from bot.platforms.matrix.inbound import PollAnswer, Reacted, SentFile, TypedText, classify
+from bot.platforms.matrix.messenger import CAPABILITIES, PLATFORM, MatrixMessenger
+from bot.platforms.matrix.state import AdapterState, MenuStore, SyncProgress
+from bot.platforms.matrix.sync import RoomWork, SyncLoop
+from bot.platforms.matrix.workers import RoomWorkers
+from bot.platforms.ports import (
+    ActionInvoked,
+    ChatRef,
+    Command,
+    FileInput,
+    Intent,
+    Interaction,
+    MessageRef,
+    Outgoing,
+    PlatformUser,
+    Reply,
+    Screen,
+)
+from bot.platforms.text_commands import parse_text
+from bot.storage.tables import IdentityRow
+
+log = logging.getLogger(__name__)
+UNREACHABLE_ERRORS = frozenset({"M_FORBIDDEN", "M_UNKNOWN", "M_NOT_FOUND", "M_INVALID_PARAM"})
+
+
+class MatrixAdapter:
+    """Everything Matrix, built from the app and a config; `run` until the stop event."""
+
+    def __init__(self, app: App, config: MatrixConfig) -> None:
+        self.app = app
+        self.config = config
+        self.state = AdapterState(app.db)
+        self.client = MatrixClient(config, self.state)
+        self.dms = DirectRooms(self.client, config)
+        self.menus = MenuStore(self.state)
+        self.messenger = MatrixMessenger(self.client, self.dms, self.menus, config)
+        self.progress = SyncProgress()
+        self.workers = RoomWorkers(self._handle_work, self._work_done)
+        self.sync = SyncLoop(self.client, self.state, config, self.workers.submit, self.progress)
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once the first sync is done (the bot is listening)."""
+        return self.sync.ready
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Log in and sync until `stop` is set; then finish queued work and close."""
+        try:
+            await self.client.login()
+            await self.dms.load()
+            await self.menus.prune()
+            syncing = asyncio.create_task(self.sync.run(), name="matrix sync")
+            stopping = asyncio.create_task(stop.wait(), name="matrix stop")
+            await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (syncing, stopping):
+                task.cancel()
+            results = await asyncio.gather(syncing, stopping, return_exceptions=True)
+            await self.workers.drain(timeout=5)
+            await self.sync.save_token()
+            if isinstance(results[0], Exception):
+                raise results[0]
+        finally:
+            await self.client.close()
+
+    def _work_done(self, batch: Any) -> None:
+        self.sync.work_done(batch)
+
+    async def _handle_work(self, work: RoomWork) -> None:
+        if work.invite is not None:
+            await self.dms.accept_invite(work.room_id, *work.invite)
+            return
+        room = self.client.nio.rooms.get(work.room_id)
+        if room is None:
+            return
+        for event in work.events:
+            await self.handle_event(room, event)
+
+    async def handle_event(self, room: MatrixRoom, event: Event) -> None:
+        """Turn one event into an interaction, dispatch it, deliver the reply."""
+        item = classify(event, self.client.user_id)
+        if item is None or not self.config.allows(event.sender):
+            return
+        chat = self._chat(room, event.sender)
+        if chat is None:
+            return
+        intent = await self._intent(item, chat)
+        if intent is None or (not chat.is_direct and not isinstance(intent, Command)):
+            return
+        origin = (
+            MessageRef(chat, item.target_event_id)
+            if isinstance(item, Reacted)
+            else MessageRef(chat, event.event_id)
+        )
+        interaction = Interaction(
+            actor=PlatformUser(PLATFORM, event.sender, _display_name(room, event.sender)),
+            chat=chat,
+            intent=intent,
+            event_key=f"matrix:{event.event_id}",
+            received_at=self.app.clock.now(),
+            origin=origin,
+        )
+        reply = await self.app.dispatcher.handle(interaction, CAPABILITIES)
+        await self.deliver(interaction, reply, editable=isinstance(item, Reacted))
+
+    def _chat(self, room: MatrixRoom, sender: str) -> ChatRef | None:
+        if room.room_id in self.config.group_rooms:
+            return ChatRef(PLATFORM, room.room_id, False)
+        if self.dms.is_dm_with(room, sender):
+            return ChatRef(PLATFORM, room.room_id, True)
+        return None
+
+    async def _intent(self, item: Any, chat: ChatRef) -> Intent | None:
+        if isinstance(item, TypedText):
+            return parse_text(item.text)
+        if isinstance(item, Reacted):
+            action = await self.menus.choice(item.target_event_id, item.number)
+            return ActionInvoked(action) if action is not None else None
+        if isinstance(item, SentFile):
+            return await self._file(item)
+        if isinstance(item, PollAnswer):
+            log.debug("matrix: native poll answers are not wired yet")
+        return None
+
+    async def _file(self, item: SentFile) -> FileInput | None:
+        if item.size is not None and item.size > self.config.max_file_bytes:
+            log.info("matrix: file too large, ignored")
+            return FileInput(item.filename, b"", item.caption)
+        nio = self.client.nio
+        response = await self.client.call(lambda: nio.download(item.mxc), "download")
+        if not isinstance(response, MemoryDownloadResponse):
+            return None
+        data = bytes(response.body[: self.config.max_file_bytes + 1])
+        if len(data) > self.config.max_file_bytes:
+            return FileInput(item.filename, b"", item.caption)
+        if item.encryption is not None:
+            try:
+                data = decrypt_attachment(
+                    data,
+                    item.encryption["key"]["k"],
+                    item.encryption["hashes"]["sha256"],
+                    item.encryption["iv"],
+                )
+            except Exception:
+                log.warning("matrix: an encrypted file could not be decrypted")
+                return None
+        return FileInput(item.filename, data, item.caption)
+
+    async def deliver(self, ix: Interaction, reply: Reply, editable: bool = False) -> None:
+        """Send the reply's screens to the chat, then its outbox to other members."""
+        try:
+            for screen in reply.screens:
+                if screen.replaces_origin and editable and ix.origin is not None:
+                    await self.messenger.edit(ix.origin, screen)
+                else:
+                    await self.messenger.send(ix.chat, screen)
+            if not reply.screens and reply.notice:
+                await self.messenger.send(ix.chat, Screen(text=reply.notice))
+        except MatrixError as error:
+            log.error("matrix: reply not delivered: %s", error, extra={"event": ix.event_key})
+        for outgoing in reply.outbox:
+            await self.send_to_member(outgoing)
+
+    async def send_to_member(self, outgoing: Outgoing) -> int:
+        """Send a screen to each Matrix account of a member; returns how many got it."""
+        async with self.app.db.uow() as uow:
+            identities = await MemberRepository(uow.session).identities(outgoing.member_id)
+            user_keys = [i.user_key for i in identities if i.platform == PLATFORM and i.reachable]
+        sent = 0
+        for user_key in user_keys:
+            try:
+                await self.messenger.send_direct(user_key, outgoing.screen)
+                sent += 1
+            except MatrixError as error:
+                log.warning("matrix: member not reached: %s", error)
+                if error.errcode in UNREACHABLE_ERRORS:
+                    await self._mark_unreachable(user_key)
+        return sent
+
+    async def _mark_unreachable(self, user_key: str) -> None:
+        async with self.app.db.uow() as uow:
+            await uow.session.execute(
+                update(IdentityRow)
+                .where(IdentityRow.platform == PLATFORM, IdentityRow.user_key == user_key)
+                .values(reachable=False)
+            )
+            await uow.commit()
+
+
+def _display_name(room: MatrixRoom, user_id: str) -> str:
+    name = room.user_name(user_id)
+    if name:
+        return str(name)
+    return user_id[1:].split(":", 1)[0]
