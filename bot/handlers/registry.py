@@ -7,12 +7,12 @@ from bot.handlers import (
     ballot,
     ballot_state,
     conversation,
+    notifications,
     onboarding,
     poll_admin,
     poll_wizard,
     statutes,
 )
-from bot.handlers.linking import link, unlink
 from bot.handlers.router import Router
 from bot.i18n import N_
 from bot.members.model import Role
@@ -51,6 +51,13 @@ def build_router() -> Router:
         "cancel", conversation.cancel, N_("stop what you are doing"), aliases=("annuler",)
     )
     router.action("lang", onboarding.language_button)
+    router.command(
+        "notifications",
+        notifications.notifications,
+        N_("reminders on or off, quiet hours"),
+        aliases=("notifs",),
+        usage="[on|off|quiet 22:00-07:30]",
+    )
 
     router.command(
         "polls",
@@ -176,14 +183,4 @@ def build_router() -> Router:
     )
     router.conversation("roster", conversation.waiting_for_roster)
     router.files(admin_members.roster_file)
-    router.command(
-        "link",
-        link,
-        N_("link your account on another platform (one member, one vote)"),
-        aliases=("lier",),
-        usage="[CODE]",
-    )
-    router.command(
-        "unlink", unlink, N_("unlink an account"), aliases=("delier", "délier"), usage="[PLATFORM]"
-    )
     return router
