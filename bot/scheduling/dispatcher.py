@@ -26,7 +26,12 @@ from bot.storage.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[UnitOfWork, Job], Awaitable[None]]
-"""Runs one due job inside a unit of work (do not commit; the dispatcher does)."""
+"""Runs one due job inside the given unit of work; the dispatcher commits it with the job.
+
+Write only through this unit of work (no second one: on SQLite it would wait for the write
+lock this one holds), send nothing over the network (plan deliveries instead), and raise to
+have the job retried with backoff.
+"""
 
 
 @dataclass(frozen=True, slots=True)
