@@ -9,7 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nio import AsyncClient, RoomMessageNotice, RoomSendResponse, UploadResponse
+from nio import (
+    AsyncClient,
+    RoomMessageNotice,
+    RoomMessagesResponse,
+    RoomSendResponse,
+    UploadResponse,
+)
 
 from bot.app import App
 from bot.members.service import MembersService
@@ -135,6 +141,35 @@ class Member:
         """Send text and return the body of the bot's (first) answer."""
         await self.send(text)
         return str((await self.next_reply(timeout)).event.body)
+
+    async def talk(self, text: str, bot: RunningBot, timeout: float = 10) -> str:  # noqa: ASYNC109
+        """Send text and return every screen the bot answered with (joined), in order.
+
+        Waits for a first answer, then until the bot has no work left, then reads the room's
+        timeline on the server (authoritative, unlike the arrival order of syncs).
+        """
+        sent = await self.send(text)
+        await self.next_reply(timeout)
+
+        async def idle() -> bool:
+            return not bot.adapter.workers.busy
+
+        await eventually(idle, timeout)
+        page = await self.client.room_messages(self.room_id, None, limit=50)
+        assert isinstance(page, RoomMessagesResponse), page
+        answers: list[Any] = []
+        for event in page.chunk:  # newest first
+            if event.event_id == sent:
+                break
+            is_edit = "m.new_content" in event.source.get("content", {})
+            if (
+                isinstance(event, RoomMessageNotice)
+                and event.sender == self.bot_id
+                and not is_edit
+            ):
+                answers.append(event)
+        self.consumed.update(e.event_id for e in answers)
+        return "\n\n".join(str(e.body) for e in reversed(answers))
 
     async def replies_so_far(self, settle: float = 0.5) -> list[str]:
         """Bodies of the bot's notices not returned yet, after waiting `settle` seconds."""
