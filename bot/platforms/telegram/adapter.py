@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 from bot.app import App
 from bot.platforms.ports import Screen
 from bot.platforms.telegram.commands import CommandMenu
+from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.platforms.telegram.ids import private_chat
 from bot.platforms.telegram.inbox import InboxRequest, UpdateInbox
 from bot.platforms.telegram.messenger import TelegramMessenger
@@ -52,7 +53,8 @@ class TelegramAdapter:
         self.token = settings.token.get_secret_value()
         self.bot_id = int(self.token.split(":", 1)[0])
         self.on_processed = on_processed
-        self.inbox = UpdateInbox(app.db, self.bot_id)
+        self.gate = DatabaseGate(app.db)
+        self.inbox = UpdateInbox(app.db, self.bot_id, self.gate)
         self.pacer = ChatPacer()
         self.application = self._build()
         self.bot = self.application.bot
@@ -76,6 +78,7 @@ class TelegramAdapter:
                 reachability=self.reachability,
                 spawn=self._spawn,
                 menu_changed=self._menu_wake.set,
+                gate=self.gate,
             )
         )
 

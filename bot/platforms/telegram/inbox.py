@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from telegram.request import BaseRequest, RequestData
 
+from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.storage.conversations import AdapterStateRepository
 from bot.storage.tables import KeyValueRow
 from bot.storage.uow import Database
@@ -31,8 +32,9 @@ MAX_ATTEMPTS = 3
 class UpdateInbox:
     """Batches of raw updates kept in `adapter_state` until handled."""
 
-    def __init__(self, db: Database, bot_id: int) -> None:
+    def __init__(self, db: Database, bot_id: int, gate: DatabaseGate | None = None) -> None:
         self.db = db
+        self.gate = gate or DatabaseGate(db)
         self.prefix = f"telegram:{bot_id}:inbox:"
         self._batches: dict[str, set[int]] = {}
         self._batch_of: dict[int, str] = {}
@@ -46,7 +48,7 @@ class UpdateInbox:
             return
         key = f"{self.prefix}{min(ids)}"
         value = json.dumps({"attempts": attempts, "updates": list(updates)}, ensure_ascii=False)
-        async with self.db.uow() as uow:
+        async with self.gate.writing(), self.db.uow() as uow:
             await AdapterStateRepository(uow.session).put(key, value, self.db.clock.now())
             await uow.commit()
         self._batches[key] = set(ids) | self._batches.get(key, set())
@@ -106,7 +108,7 @@ class UpdateInbox:
         keys, self._finished = self._finished, []
         if not keys:
             return
-        async with self.db.uow() as uow:
+        async with self.gate.writing(), self.db.uow() as uow:
             await uow.session.execute(delete(KeyValueRow).where(KeyValueRow.key.in_(keys)))
             await uow.commit()
 

@@ -27,6 +27,7 @@ from bot.platforms.ports import (
     Tone,
 )
 from bot.platforms.telegram import ids
+from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.platforms.telegram.inbound import (
     Incoming,
     ReachabilityChange,
@@ -62,6 +63,7 @@ class Services:
     reachability: Reachability
     spawn: Callable[[Awaitable[None]], object]
     menu_changed: Callable[[], None]
+    gate: DatabaseGate
 
 
 class UpdateHandler:
@@ -107,7 +109,8 @@ class UpdateHandler:
             if loaded is None:
                 return
             ix = loaded
-        reply = await self.s.dispatcher.handle(ix, CAPABILITIES)
+        async with self.s.gate.writing():
+            reply = await self.s.dispatcher.handle(ix, CAPABILITIES)
         await self._show(ix, reply, incoming.callback_query_id)
         if reply.outbox:
             self.s.spawn(self._deliver_outbox(reply.outbox))

@@ -7,11 +7,13 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 60.0
+PYCACHE = Path(tempfile.gettempdir()) / "parvis-test-pycache"
 
 
 async def poll_until(
@@ -35,6 +37,10 @@ def child_env(**extra: str) -> dict[str, str]:
         if not k.startswith("PARVIS_") and "proxy" not in k.lower() and k != "DATABASE_URL"
     }
     env.update(extra)
+    # Bytecode cached outside the tree: without it every child compiles its ~1,000 modules
+    # again (PYTHONDONTWRITEBYTECODE is set here), which costs seconds per start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
     return env
 
 
