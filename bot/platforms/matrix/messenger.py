@@ -59,12 +59,18 @@ class MatrixMessenger:
                 await self.menus.remember(last, list(message.actions))
                 await self._offer_reactions(chat.chat_key, last, len(message.actions))
         for attachment in screen.attachments:
-            await self.send_content(chat.chat_key, await self._upload(chat.chat_key, attachment))
+            content = await self._upload(chat.chat_key, attachment)
+            event_id = await self.send_content(chat.chat_key, content)
+            last = last or event_id
         return MessageRef(chat, last)
 
     async def edit(self, ref: MessageRef, screen: Screen) -> None:
         """Replace a posted screen with `m.replace` (a long new screen edits with its start)."""
-        messages = outbound.render_screen(screen)
+        messages = outbound.render_screen(screen) or outbound.render_screen(
+            Screen(text=screen.attachments[0].caption or screen.attachments[0].filename)
+            if screen.attachments
+            else Screen(text="…")
+        )
         first, rest = messages[0], messages[1:]
         edit = outbound.edit_content(ref.message_key, first.content)
         await self.send_content(ref.chat.chat_key, edit)

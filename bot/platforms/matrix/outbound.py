@@ -114,6 +114,8 @@ def content_size(content: dict[str, Any]) -> int:
 
 def render_screen(screen: Screen, chunk: int = CHUNK_CHARS) -> list[RenderedMessage]:
     """A screen's text messages (attachments are sent separately, after them)."""
+    if not (screen.text.strip() or screen.title or screen.buttons):
+        return []  # attachments only
     pieces = split_text(screen.text, chunk)
     rendered = [
         _render_piece(screen, piece, index == 0, index == len(pieces) - 1)

@@ -107,3 +107,8 @@ def test_reaction_content() -> None:
     assert outbound.reaction_content("$e", "1️⃣") == {
         "m.relates_to": {"rel_type": "m.annotation", "event_id": "$e", "key": "1️⃣"}
     }
+
+
+def test_attachments_only_screen_has_no_text_message() -> None:
+    chart = Attachment("c.png", b"x", "image/png")
+    assert outbound.render_screen(Screen(text="", attachments=(chart,))) == []
