@@ -11,13 +11,14 @@ from bot.platforms import actions as codec
 from bot.platforms.ports import (
     ActionInvoked,
     ChatRef,
+    Command,
     FileInput,
     Interaction,
     MessageRef,
     PlatformUser,
     TextInput,
 )
-from bot.platforms.telegram import ids
+from bot.platforms.telegram import deeplinks, ids
 from bot.platforms.text_commands import parse_text
 
 
@@ -111,6 +112,10 @@ def _read_message(
         intent = parse_text(message.text, bot_username)
         if not chat.is_direct and isinstance(intent, TextInput):
             return None  # group chatter is not for Parvis; only commands are
+        if chat.is_direct and isinstance(intent, Command) and intent.name == "start":
+            action = deeplinks.action_from(intent.args[0]) if intent.args else None
+            if action is not None:  # a group message's button, opened here
+                intent = ActionInvoked(action)
         return Incoming(Interaction(actor, chat, intent, key, received_at, origin))
     if not chat.is_direct:
         return None
@@ -144,6 +149,8 @@ def _read_callback(query: CallbackQuery, key: str, received_at: datetime) -> Inb
         origin: MessageRef | None = MessageRef(chat, str(message.message_id))
     else:
         chat, origin = ids.private_chat(actor.user_key), None
+    if not chat.is_direct:  # Parvis posts no callback buttons in groups (see deeplinks)
+        return UndecodableButton(actor, chat, query.id)
     try:
         action = codec.decode(query.data or "")
     except codec.ActionCodecError:

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.platforms import actions as codec
 from bot.platforms.ports import Attachment, Button, Capabilities, Screen, Tone
+from bot.platforms.telegram import deeplinks
 from bot.platforms.telegram.splitter import TELEGRAM_MAX_TEXT, split_html, utf16_width
 
 CAPTION_MAX = 1024
@@ -56,9 +57,14 @@ def deep_link(bot_username: str, payload: str) -> str:
     return f"https://t.me/{bot_username}?start={payload}"
 
 
-def _button(button: Button, bot_username: str) -> InlineKeyboardButton | None:
+def _button(button: Button, bot_username: str, private: bool) -> InlineKeyboardButton | None:
     if button.action is not None:
-        return InlineKeyboardButton(button.label, callback_data=codec.encode(button.action))
+        if private:
+            return InlineKeyboardButton(button.label, callback_data=codec.encode(button.action))
+        payload = deeplinks.payload_for(button.action)  # groups: act in the private chat
+        if payload is None:
+            return None
+        return InlineKeyboardButton(button.label, url=deep_link(bot_username, payload))
     if button.url:
         url = button.url
         if url.startswith(DEEP_LINK_PREFIX):
@@ -67,11 +73,16 @@ def _button(button: Button, bot_username: str) -> InlineKeyboardButton | None:
     return None
 
 
-def keyboard(screen: Screen, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The inline keyboard of a screen (rows kept), or None without buttons."""
+def keyboard(
+    screen: Screen, bot_username: str, private: bool = True
+) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a screen (rows kept), or None without buttons.
+
+    In group chats, action buttons become deep links into the private chat (see deeplinks).
+    """
     rows = []
     for row in screen.buttons:
-        cells = [cell for cell in (_button(b, bot_username) for b in row) if cell is not None]
+        cells = [c for c in (_button(b, bot_username, private) for b in row) if c is not None]
         if cells:
             rows.append(cells)
     return InlineKeyboardMarkup(rows) if rows else None
@@ -90,8 +101,10 @@ def caption_html(attachment: Attachment) -> str | None:
     return escape(text)
 
 
-def render(screen: Screen, bot_username: str, limit: int = TELEGRAM_MAX_TEXT) -> RenderedScreen:
-    """Everything needed to show a screen on Telegram."""
+def render(
+    screen: Screen, bot_username: str, *, private: bool = True, limit: int = TELEGRAM_MAX_TEXT
+) -> RenderedScreen:
+    """Everything needed to show a screen on Telegram (in a private chat or a group)."""
     text = screen_html(screen)
     parts = tuple(split_html(text, limit)) if text else ()
-    return RenderedScreen(parts, keyboard(screen, bot_username), screen.attachments)
+    return RenderedScreen(parts, keyboard(screen, bot_username, private), screen.attachments)

@@ -50,13 +50,15 @@ class Sender:
     async def send(self, chat: ChatRef, screen: Screen, *, bulk: bool) -> MessageRef | None:
         """Post a screen; returns the last message posted (None if blocked or empty)."""
         try:
-            return await self._post(chat, render(screen, self.username), bulk=bulk)
+            return await self._post(
+                chat, render(screen, self.username, private=chat.is_direct), bulk=bulk
+            )
         except RecipientBlocked:
             return None
 
     async def edit(self, ref: MessageRef, screen: Screen, *, bulk: bool) -> MessageRef | None:
         """Replace a posted screen; long screens continue in new messages."""
-        rendered = render(screen, self.username)
+        rendered = render(screen, self.username, private=ref.chat.is_direct)
         if not rendered.parts:
             return await self.send(ref.chat, screen, bulk=bulk)
         single = len(rendered.parts) == 1 and not rendered.attachments

@@ -213,3 +213,26 @@ def test_edited_messages_are_ignored() -> None:
         None,
     )
     assert read(update) is None
+
+
+def test_deep_link_of_a_group_button_is_the_action_itself() -> None:
+    incoming = read(message("/start do-pick_12_1_3"))
+    assert incoming.interaction.intent == ActionInvoked(Action("pick", (12, 1, 3)))
+    assert incoming.callback_query_id is None and incoming.interaction.origin is None
+
+
+def test_button_presses_in_groups_are_refused() -> None:
+    update = Update.de_json(
+        {
+            "update_id": 905,
+            "callback_query": {
+                "id": "q3",
+                "from": ALICE,
+                "chat_instance": "1",
+                "data": "pick:1:1:1",
+                "message": {"message_id": 9, "date": 1, "chat": GROUP, "from": BOT, "text": "x"},
+            },
+        },
+        None,
+    )
+    assert isinstance(read(update), UndecodableButton)

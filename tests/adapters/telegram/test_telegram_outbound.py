@@ -79,3 +79,18 @@ def test_captions_are_escaped_and_cut_to_1024() -> None:
 def test_capabilities_declare_edits_buttons_and_toasts() -> None:
     assert CAPABILITIES.buttons and CAPABILITIES.edit_messages and CAPABILITIES.ephemeral_notice
     assert CAPABILITIES.max_text == 4096 and CAPABILITIES.command_prefix == "/"
+
+
+def test_in_groups_action_buttons_become_deep_links_into_the_private_chat() -> None:
+    screen = Screen(
+        text="Vote",
+        buttons=((Button("Yes", Action("pick", (4, 1, 1))), Button("Site", url="https://a.org")),),
+    )
+    rows = keyboard(screen, "parvis_bot", private=False).to_dict()["inline_keyboard"]
+    assert rows == [
+        [
+            {"text": "Yes", "url": "https://t.me/parvis_bot?start=do-pick_4_1_1"},
+            {"text": "Site", "url": "https://a.org"},
+        ]
+    ]
+    assert render(screen, "parvis_bot", private=False).keyboard is not None

@@ -119,3 +119,30 @@ async def test_members_outside_the_audience_or_strangers_cannot_vote(bot: Bot) -
     assert "not a member" in await bot.user(1099, "Zoé", "en").say(f"/vote {poll}")
     assert "only an administrator" in await people["Bob"].say(f"/poll open {poll}")
     assert await bot.snapshot() == before
+
+
+async def test_in_a_group_buttons_open_the_private_chat_and_ballots_stay_there(bot: Bot) -> None:
+    alice, people = await set_up_coop(bot, {"Bob": (1002, "salaries")})
+    created = await alice.say(FORM.replace("secret: yes", "secret: no"))
+    poll = int(re.search(r"Draft poll (\d+) created", created)[1])  # type: ignore[index]
+    await alice.say(f"/poll open {poll}")
+    group = -7001
+    update = bot.emu.user_message(
+        1002, f"/vote@parvis_e2e_bot {poll}", chat_id=group, chat_type="supergroup"
+    )
+    await bot.processed.wait(update["update_id"])
+    posted = bot.emu.sent_to(group)
+    assert posted and not any(m.callback_data for m in posted)  # no callback buttons in groups
+    links = [b["url"] for m in posted for b in m.buttons]
+    first = f"https://t.me/parvis_e2e_bot?start=do-pick_{poll}_1_1"
+    assert first in links, links
+
+    bob = people["Bob"]
+    before = len(bob.messages())
+    await bob.say("/start " + first.split("start=")[1])  # what opening the link sends
+    assert "question 2/6" in (bob.messages()[-1].text or "")
+    for line in ("1,2", "3>1>2", "1:2 2:1", "5", "skip", "send"):
+        answer = await bob.say(line)
+    assert "Thank you, your ballot is recorded" in answer
+    assert len(bob.messages()) > before
+    assert len(bot.emu.sent_to(group)) == len(posted)  # nothing more said in the group
