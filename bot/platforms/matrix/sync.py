@@ -115,10 +115,6 @@ class SyncLoop:
                 if response is None:
                     continue
                 backoff.reset()
-                try:
-                    await self.client.maintain_keys()
-                except MatrixError as error:  # encryption upkeep is retried after the next sync
-                    log.warning("matrix: key maintenance failed: %s", error)
                 if first and fresh:
                     works = self._invites(response)  # the backlog is swallowed
                 else:
@@ -127,6 +123,10 @@ class SyncLoop:
                 for work in works:
                     self.submit(work, batch)
                 self._dirty.set()
+                try:  # while the workers answer (a send to an encrypted room queries keys itself)
+                    await self.client.maintain_keys()
+                except MatrixError as error:  # encryption upkeep is retried after the next sync
+                    log.warning("matrix: key maintenance failed: %s", error)
                 token, first = response.next_batch, False
                 self.ready.set()
         finally:
