@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -144,35 +144,50 @@ def _is_private(chat_id: object) -> bool:
 
 
 class ChatPacer:
-    """At most one bulk message per `interval` seconds to each chat, in order.
+    """Messages to one chat: bulk ones at most one per `interval`; replies to the person's own
+    action may come in a short burst (`burst` per `burst × interval`), then are paced too.
 
-    The interval runs from the *end* of the previous request to that chat (when Telegram has
-    surely counted it), so time spent queueing behind the overall limiter is never mistaken
-    for spacing between two messages.
+    Times are taken when a request *ends* (Telegram has surely counted it by then), so time
+    spent queueing behind the overall limiter never passes for spacing. Groups are paced by
+    AIORateLimiter (20 per minute), not here.
     """
 
-    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, interval: float = 1.0, burst: int = 3, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.interval = interval
+        self.burst = burst
         self.clock = clock
-        self._last: dict[int, float] = {}
+        self._sent: dict[int, deque[float]] = {}
         self._locks = KeyedLocks()
 
     @asynccontextmanager
-    async def slot(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait for the chat's turn, send inside the block; the chat is then busy a while."""
+    async def slot(self, chat_id: int, *, bulk: bool) -> AsyncIterator[None]:
+        """Wait for the chat's turn, send inside the block."""
+        if chat_id < 0:
+            yield
+            return
+        allowed = 1 if bulk else self.burst
         async with self._locks.hold(str(chat_id)):
-            delay = self._last.get(chat_id, -math.inf) + self.interval - self.clock()
+            delay = self._delay(chat_id, allowed)
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
                 yield
             finally:
-                self.note(chat_id)
+                self._record(chat_id)
 
-    def note(self, chat_id: int) -> None:
-        """A request to this chat just ended (bulk or a direct reply)."""
+    def _delay(self, chat_id: int, allowed: int) -> float:
+        """How long until fewer than `allowed` sends ended in the last `allowed × interval`."""
+        sent = self._sent.get(chat_id)
+        if not sent or len(sent) < allowed:
+            return 0.0
+        return sent[-allowed] + allowed * self.interval - self.clock()
+
+    def _record(self, chat_id: int) -> None:
         now = self.clock()
-        self._last[chat_id] = now
-        if len(self._last) > 10_000:
-            for key in [k for k, at in self._last.items() if at < now - self.interval]:
-                del self._last[key]
+        self._sent.setdefault(chat_id, deque(maxlen=self.burst)).append(now)
+        if len(self._sent) > 10_000:
+            horizon = now - self.burst * self.interval
+            for key in [k for k, times in self._sent.items() if times[-1] < horizon]:
+                del self._sent[key]

@@ -91,6 +91,7 @@ class Sender:
                     reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
                 ),
+                sends=False,  # edits are not new messages for the per-chat limit
             )
         except BadRequest as error:
             if "not modified" in error.message.lower():
@@ -164,15 +165,14 @@ class Sender:
             ),
         )
 
-    async def _call(self, chat_id: int, bulk: bool, request: Callable[[], Awaitable[T]]) -> T:
-        """Run one Bot API request for a chat: pacing, 429 and 403 handled."""
-        if bulk:
-            async with self.pacer.slot(chat_id):
-                return await self._attempts(chat_id, request)
-        try:
+    async def _call(
+        self, chat_id: int, bulk: bool, request: Callable[[], Awaitable[T]], *, sends: bool = True
+    ) -> T:
+        """Run one Bot API request for a chat: pacing (new messages only), 429 and 403."""
+        if not sends:
             return await self._attempts(chat_id, request)
-        finally:
-            self.pacer.note(chat_id)
+        async with self.pacer.slot(chat_id, bulk=bulk):
+            return await self._attempts(chat_id, request)
 
     async def _attempts(self, chat_id: int, request: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(EXTRA_FLOOD_RETRIES + 1):
