@@ -13,6 +13,7 @@ from bot.handlers import (
     poll_wizard,
     statutes,
 )
+from bot.handlers.linking import link, unlink
 from bot.handlers.router import Router
 from bot.i18n import N_
 from bot.members.model import Role
@@ -183,4 +184,14 @@ def build_router() -> Router:
     )
     router.conversation("roster", conversation.waiting_for_roster)
     router.files(admin_members.roster_file)
+    router.command(
+        "link",
+        link,
+        N_("link your account on another platform (one member, one vote)"),
+        aliases=("lier",),
+        usage="[CODE]",
+    )
+    router.command(
+        "unlink", unlink, N_("unlink an account"), aliases=("delier", "délier"), usage="[PLATFORM]"
+    )
     return router
