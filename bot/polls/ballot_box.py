@@ -1,9 +1,9 @@
 """The participation register and the ballot box in the database.
 
 Writing a ballot starts by signing the register with one upsert: its row lock (PostgreSQL) or
-the database write lock (SQLite) serialises the submissions of one member to one poll, so the
-lookup-then-write of the ballot that follows never races; the unique ``(poll_id, voter_key)``
-constraint is the schema's guarantee behind it. Reads for tallies and exports stream rows.
+the database write lock (SQLite) serialises the submissions of one member to one poll. The
+ballot itself is one upsert on the unique ``(poll_id, voter_key)`` constraint, the schema's
+guarantee of one ballot per voter. Reads for tallies and exports stream rows in batches.
 """
 
 from __future__ import annotations
@@ -11,16 +11,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     String,
+    Table,
+    bindparam,
     cast,
     delete,
+    exists,
     func,
     insert,
     literal,
     null,
+    or_,
     select,
     text,
     update,
@@ -30,9 +36,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.polls.model import PollStatus
 from bot.polls.repository import NO_COLLEGE
 from bot.polls.secrecy import new_ballot_id
-from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow
+from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow, PollRow
+from bot.storage.types import UTCDateTime
 
 STREAM_BATCH = 5000
 
@@ -72,29 +80,30 @@ class BallotBox:
     # --- writing ---------------------------------------------------------------------------
 
     async def sign_register(
-        self, poll_id: int, member_id: int, college_key: str | None, platform: str, at: datetime
-    ) -> None:
-        """Record that a member took part (first and last time); locks this (poll, member)."""
-        dialect_insert = pg_insert if self._postgres else sqlite_insert
-        stmt = dialect_insert(ParticipationRow).values(
-            poll_id=poll_id,
-            member_id=member_id,
-            college_key=college_key,
-            platform=platform[:16],
-            first_at=at,
-            last_at=at,
-            submissions=1,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["poll_id", "member_id"],
-            set_={
-                "college_key": stmt.excluded.college_key,
-                "platform": stmt.excluded.platform,
-                "last_at": stmt.excluded.last_at,
-                "submissions": ParticipationRow.submissions + 1,
-            },
-        )
-        await self.session.execute(stmt)
+        self,
+        organisation_id: int,
+        poll_id: int,
+        member_id: int,
+        college_key: str | None,
+        platform: str,
+        at: datetime,
+    ) -> bool:
+        """Record that a member takes part (first and last time), if the poll is open now.
+
+        Returns False, writing nothing, when the poll is not open. Signing locks this
+        (poll, member): a row lock on PostgreSQL, the database write lock on SQLite.
+        """
+        values = {
+            "organisation_id": organisation_id,
+            "poll_id": poll_id,
+            "member_id": member_id,
+            "college_key": college_key,
+            "platform": platform[:16],
+            "at": at,
+        }
+        connection = await self.session.connection()
+        result = await connection.execute(_statements(self._postgres).register, values)
+        return bool(result.rowcount)
 
     async def find(self, poll_id: int, voter_key: str) -> StoredBallot | None:
         """The ballot of a voter key (pseudonym or nominative key), if any."""
@@ -107,14 +116,7 @@ class BallotBox:
         ).first()
         return None if row is None else StoredBallot(*row)
 
-    async def receipt_taken(self, poll_id: int, receipt: str) -> bool:
-        """True if a receipt code is already used in this poll."""
-        found = await self.session.scalar(
-            select(BallotRow.id).where(BallotRow.poll_id == poll_id, BallotRow.receipt == receipt)
-        )
-        return found is not None
-
-    async def insert(
+    async def put(
         self,
         poll_id: int,
         voter_key: str,
@@ -124,47 +126,38 @@ class BallotBox:
         submitted_at: datetime | None,
         receipt: str | None,
         answers: Sequence[StoredAnswer],
-    ) -> str:
-        """Put a new ballot in the box; returns its random id (sign the register first)."""
-        ballot_id = new_ballot_id()
-        await self.session.execute(
-            insert(BallotRow).values(
-                id=ballot_id,
-                poll_id=poll_id,
-                voter_key=voter_key,
-                member_id=member_id,
-                college_key=college_key,
-                receipt=receipt,
-                submitted_at=submitted_at,
-            )
-        )
+    ) -> tuple[str | None, bool]:
+        """Put a voter's whole ballot in the box, replacing theirs if any (sign the register
+        first). Returns the ballot's receipt (a replaced ballot keeps its own) and whether a
+        ballot was replaced. One upsert on the unique (poll, voter key) does both."""
+        proposed = new_ballot_id()
+        values = {
+            "id": proposed,
+            "poll_id": poll_id,
+            "voter_key": voter_key,
+            "member_id": member_id,
+            "college_key": college_key,
+            "receipt": receipt,
+            "submitted_at": submitted_at,
+            "origin": None,
+        }
+        connection = await self.session.connection()
+        result = await connection.execute(_statements(self._postgres).ballot, values)
+        ballot_id, kept_receipt = result.one()
+        replaced = ballot_id != proposed
+        if replaced:
+            await connection.execute(delete(_ANSWERS).where(_ANSWERS.c.ballot_id == ballot_id))
         await self._insert_answers(ballot_id, college_key, answers)
-        return ballot_id
-
-    async def replace(
-        self,
-        ballot_id: str,
-        *,
-        college_key: str | None,
-        submitted_at: datetime | None,
-        answers: Sequence[StoredAnswer],
-    ) -> None:
-        """Replace every answer of a ballot (its id and receipt stay)."""
-        await self.session.execute(
-            update(BallotRow)
-            .where(BallotRow.id == ballot_id)
-            .values(college_key=college_key, submitted_at=submitted_at)
-        )
-        await self.session.execute(delete(AnswerRow).where(AnswerRow.ballot_id == ballot_id))
-        await self._insert_answers(ballot_id, college_key, answers)
+        return kept_receipt, replaced
 
     async def _insert_answers(
         self, ballot_id: str, college_key: str | None, answers: Sequence[StoredAnswer]
     ) -> None:
         if not answers:
             return
-        await self.session.execute(
-            insert(AnswerRow),
+        connection = await self.session.connection()
+        await connection.execute(
+            _ANSWERS.insert(),
             [
                 {
                     "ballot_id": ballot_id,
@@ -327,6 +320,64 @@ class BallotBox:
             select(func.count()).select_from(BallotRow).where(BallotRow.poll_id == poll_id)
         )
         return int(total or 0)
+
+
+_ANSWERS: Table = AnswerRow.__table__  # type: ignore[assignment]
+_BALLOTS: Table = BallotRow.__table__  # type: ignore[assignment]
+_REGISTER: Table = ParticipationRow.__table__  # type: ignore[assignment]
+_POLLS: Table = PollRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The upserts of the hot path, built once per dialect (values are bound at execution)."""
+
+    register: Any
+    ballot: Any
+
+
+@cache
+def _statements(postgres: bool) -> _Statements:
+    dialect_insert = pg_insert if postgres else sqlite_insert
+    at = bindparam("at", type_=UTCDateTime())
+    poll_id = bindparam("poll_id", type_=Integer())
+    open_poll = exists().where(
+        _POLLS.c.id == poll_id,
+        _POLLS.c.organisation_id == bindparam("organisation_id", type_=Integer()),
+        _POLLS.c.status == PollStatus.OPEN.value,
+        or_(_POLLS.c.closes_at.is_(None), _POLLS.c.closes_at > at),
+    )
+    signature = select(
+        poll_id,
+        bindparam("member_id", type_=Integer()),
+        bindparam("college_key", type_=String()),
+        bindparam("platform", type_=String()),
+        at,
+        at,
+        literal(1),
+    ).where(open_poll)
+    register = dialect_insert(_REGISTER).from_select(
+        ["poll_id", "member_id", "college_key", "platform", "first_at", "last_at", "submissions"],
+        signature,
+    )
+    register = register.on_conflict_do_update(
+        index_elements=["poll_id", "member_id"],
+        set_={
+            "college_key": register.excluded.college_key,
+            "platform": register.excluded.platform,
+            "last_at": register.excluded.last_at,
+            "submissions": _REGISTER.c.submissions + 1,
+        },
+    )
+    ballot = dialect_insert(_BALLOTS)
+    ballot_upsert = ballot.on_conflict_do_update(
+        index_elements=["poll_id", "voter_key"],
+        set_={
+            "college_key": ballot.excluded.college_key,
+            "submitted_at": ballot.excluded.submitted_at,
+        },
+    ).returning(_BALLOTS.c.id, _BALLOTS.c.receipt)
+    return _Statements(register, ballot_upsert)
 
 
 _BALLOT_COLUMNS = (

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +42,15 @@ from bot.storage.tables import MemberRoleRow, MemberRow, StatutesRow
 
 NO_COLLEGE = ""
 """Key of members without a collège in participation counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPoll:
+    """A poll with the statutes version it pinned at opening and its secret (while open)."""
+
+    poll: Poll
+    statutes: Statutes | None
+    secret: bytes | None
 
 
 class PollRepository:
@@ -82,16 +103,42 @@ class PollRepository:
 
     async def get(self, organisation_id: int, poll_id: int) -> Poll | None:
         """A poll of the organisation with its questions, or None."""
-        row = await self.session.get(PollRow, poll_id, populate_existing=True)
-        if row is None or row.organisation_id != organisation_id:
+        found = await self.load(organisation_id, poll_id)
+        return None if found is None else found.poll
+
+    async def load(
+        self, organisation_id: int, poll_id: int, *, shared_lock: bool = False
+    ) -> LoadedPoll | None:
+        """A poll, its questions, pinned statutes and secret, in one query.
+
+        With ``shared_lock`` PostgreSQL takes ``FOR SHARE`` on the poll row, so a close waits
+        for the ballot being written (and the ballot for the close). On SQLite the caller
+        holds the database write lock already (it has signed the register).
+        """
+        await self.session.flush()
+        params = {"poll_id": poll_id, "organisation_id": organisation_id}
+        query = _LOAD_FOR_SHARE if shared_lock and self._postgres else _LOAD
+        connection = await self.session.connection()
+        rows = list(await connection.execute(query, params))
+        if not rows:
             return None
-        return await self.to_poll(row)
+        first = rows[0]
+        questions = tuple(
+            replace(question_from_json(row.q_definition, position=row.q_position), id=row.q_id)
+            for row in rows
+            if row.q_id is not None
+        )
+        statutes = (
+            None if first.s_version is None else statutes_from_json(first.s_version, first.s_rules)
+        )
+        poll_row = first
+        return LoadedPoll(poll_from_row(poll_row, questions), statutes, poll_row.secret)
 
-    async def lock(self, organisation_id: int, poll_id: int, *, exclusive: bool) -> PollRow | None:
-        """The poll row, locked: shared (ballots) or exclusive (status changes).
+    async def lock(self, organisation_id: int, poll_id: int) -> PollRow | None:
+        """The poll row, locked for a status change.
 
-        PostgreSQL takes ``FOR SHARE`` / ``FOR UPDATE``. SQLite has one writer at a time, so a
-        no-op write takes the database write lock before the row is read again.
+        PostgreSQL takes ``FOR UPDATE``. SQLite has one writer at a time, so a no-op write
+        takes the database write lock before the row is read again.
         """
         if not self._postgres:
             await self.session.execute(
@@ -101,24 +148,8 @@ class PollRepository:
             PollRow.id == poll_id, PollRow.organisation_id == organisation_id
         )
         if self._postgres:
-            query = query.with_for_update(read=not exclusive)
+            query = query.with_for_update()
         return await self.session.scalar(query.execution_options(populate_existing=True))
-
-    async def scheduled_and_due(self, organisation_id: int, poll_id: int, now: datetime) -> bool:
-        """True if a scheduled poll's opening time has come (a cheap unlocked check)."""
-        found = await self.session.scalar(
-            select(PollRow.id).where(
-                PollRow.id == poll_id,
-                PollRow.organisation_id == organisation_id,
-                PollRow.status == PollStatus.SCHEDULED.value,
-                PollRow.opens_at <= now,
-            )
-        )
-        return found is not None
-
-    async def secret(self, poll_id: int) -> bytes | None:
-        """The per-poll secret of an open secret poll (None once erased)."""
-        return await self.session.scalar(select(PollRow.secret).where(PollRow.id == poll_id))
 
     async def to_poll(self, row: PollRow) -> Poll:
         """The domain view of a row (loads the questions)."""
@@ -197,6 +228,34 @@ class PollRepository:
         return {key or NO_COLLEGE: int(count) for key, count in rows}
 
 
+_POLLS: Table = PollRow.__table__  # type: ignore[assignment]
+_QUESTIONS: Table = QuestionRow.__table__  # type: ignore[assignment]
+_STATUTES: Table = StatutesRow.__table__  # type: ignore[assignment]
+_LOAD = (
+    select(
+        _POLLS,
+        _QUESTIONS.c.id.label("q_id"),
+        _QUESTIONS.c.position.label("q_position"),
+        _QUESTIONS.c.definition.label("q_definition"),
+        _STATUTES.c.version.label("s_version"),
+        _STATUTES.c.rules.label("s_rules"),
+    )
+    .select_from(
+        _POLLS.outerjoin(_QUESTIONS, _QUESTIONS.c.poll_id == _POLLS.c.id).outerjoin(
+            _STATUTES,
+            and_(
+                _STATUTES.c.organisation_id == _POLLS.c.organisation_id,
+                _STATUTES.c.version == _POLLS.c.statutes_version,
+            ),
+        )
+    )
+    .where(_POLLS.c.id == bindparam("poll_id"))
+    .where(_POLLS.c.organisation_id == bindparam("organisation_id"))
+    .order_by(_QUESTIONS.c.position)
+)
+_LOAD_FOR_SHARE = _LOAD.with_for_update(read=True, of=_POLLS)
+
+
 def _write_spec(row: PollRow, spec: PollSpec, at: datetime) -> None:
     row.kind = spec.kind.value
     row.title = spec.title
@@ -219,7 +278,7 @@ def _question(row: QuestionRow) -> Question:
     return replace(question_from_json(row.definition, position=row.position), id=row.id)
 
 
-def poll_from_row(row: PollRow, questions: tuple[Question, ...]) -> Poll:
+def poll_from_row(row: Any, questions: tuple[Question, ...]) -> Poll:
     """The domain view of a poll row and its questions."""
     audience = row.audience or {}
     spec = PollSpec(

@@ -21,7 +21,7 @@ from bot.polls.codec import decode_stored, encode_answer, spec_to_json
 from bot.polls.lifecycle import Lifecycle
 from bot.polls.model import Poll, PollSpec, PollStatus
 from bot.polls.questions import Answer, QuestionMethod
-from bot.polls.repository import PollRepository
+from bot.polls.repository import LoadedPoll, PollRepository
 from bot.polls.secrecy import new_receipt, nominative_key, pseudonym
 from bot.polls.views import (
     AnswerStatus,
@@ -34,7 +34,6 @@ from bot.polls.views import (
 )
 from bot.storage.uow import UnitOfWork
 
-RECEIPT_ATTEMPTS = 8
 ANSWERABLE = (PollStatus.OPEN, PollStatus.SCHEDULED)
 
 
@@ -168,17 +167,16 @@ class PollsService:
 
     async def answerable(self, member: Member, poll_id: int) -> Poll:
         """The poll if this member may answer it now (check it at every step of answering)."""
-        await self._open_if_due(poll_id)
-        poll = await self.get(poll_id)
-        poll.check_accepting(self.now)
-        await self._check_eligible(poll, member)
-        return poll
+        loaded = await self._current(poll_id)
+        _check_can_answer(loaded, member, self.now)
+        return loaded.poll
 
     async def my_ballot(self, member: Member, poll_id: int) -> MyBallot | None:
         """The member's current ballot while the poll accepts ballots (to review or change)."""
-        poll = await self.answerable(member, poll_id)
-        voter_key = await self._voter_key(poll, member)
-        stored = await self.box.find(poll.id, voter_key)
+        loaded = await self._current(poll_id)
+        _check_can_answer(loaded, member, self.now)
+        poll = loaded.poll
+        stored = await self.box.find(poll.id, _voter_key(poll, member, loaded.secret))
         if stored is None:
             return None
         answers = await self.box.answers_of(stored.id)
@@ -201,14 +199,24 @@ class PollsService:
         ``answers`` maps question positions (1-based) to answers in the shapes of
         ``bot.polls.questions``; skipped optional questions are left out. Either the whole
         ballot is valid and written, or ``DomainError`` is raised and nothing changes.
+
+        Concurrency: the first statement signs the register, only if the poll is open, and
+        locks this (poll, member) — a row lock on PostgreSQL, the database write lock on
+        SQLite — so one member's racing submissions run one after the other. The poll is then
+        read under a shared lock, so a ballot is in the box before a close seals it, or is
+        refused. Four statements in all: sign, read the poll, upsert the ballot, its answers.
         """
-        await self._open_if_due(poll_id)
-        row = await self.polls.lock(self.org.id, poll_id, exclusive=False)
-        if row is None:
+        signed = await self._sign(member, poll_id, platform)
+        if not signed:
+            # Not open right now: say exactly why, or open a scheduled poll that is due.
+            _check_can_answer(await self._current(poll_id), member, self.now)
+            if not await self._sign(member, poll_id, platform):
+                raise DomainError("poll.closed", {"poll": poll_id})
+        loaded = await self.polls.load(self.org.id, poll_id, shared_lock=True)
+        if loaded is None:
             raise DomainError("poll.unknown", {"poll": poll_id})
-        poll = await self.polls.to_poll(row)
-        poll.check_accepting(self.now)
-        await self._check_eligible(poll, member)
+        poll = loaded.poll
+        _check_can_answer(loaded, member, self.now)
         ballot = poll.check_ballot(answers)
         stored = [
             _stored(question.id, question.method, encode_answer(question, answer))
@@ -216,28 +224,17 @@ class PollsService:
             if question.position in ballot
             for answer in (ballot[question.position],)
         ]
-        await self.box.sign_register(poll.id, member.id, member.college_key, platform, self.now)
-        voter_key = await self._voter_key(poll, member, row.secret)
-        existing = await self.box.find(poll.id, voter_key)
-        secret = poll.is_secret
-        when = None if secret else self.now
-        if existing is not None:
-            await self.box.replace(
-                existing.id, college_key=member.college_key, submitted_at=when, answers=stored
-            )
-            receipt = existing.receipt
-        else:
-            receipt = await self._fresh_receipt(poll.id) if secret else None
-            await self.box.insert(
-                poll.id,
-                voter_key,
-                member_id=None if secret else member.id,
-                college_key=member.college_key,
-                submitted_at=when,
-                receipt=receipt,
-                answers=stored,
-            )
-        return Submission(poll.id, receipt, existing is not None, poll.spec.closes_at)
+        secret_ballot = poll.is_secret
+        receipt, replaced = await self.box.put(
+            poll.id,
+            _voter_key(poll, member, loaded.secret),
+            member_id=None if secret_ballot else member.id,
+            college_key=member.college_key,
+            submitted_at=None if secret_ballot else self.now,
+            receipt=new_receipt() if secret_ballot else None,
+            answers=stored,
+        )
+        return Submission(poll.id, receipt, replaced, poll.spec.closes_at)
 
     # --- results and exports ---------------------------------------------------------------
 
@@ -277,38 +274,29 @@ class PollsService:
 
     # --- internals -------------------------------------------------------------------------
 
+    async def _sign(self, member: Member, poll_id: int, platform: str) -> bool:
+        return await self.box.sign_register(
+            self.org.id, poll_id, member.id, member.college_key, platform, self.now
+        )
+
+    async def _current(self, poll_id: int) -> LoadedPoll:
+        """The poll as it stands, opening it first if it was scheduled and its time has come."""
+        loaded = await self.polls.load(self.org.id, poll_id)
+        if loaded is None:
+            raise DomainError("poll.unknown", {"poll": poll_id})
+        if loaded.poll.due_to_open(self.now):
+            await self._open_if_due(poll_id)
+            loaded = await self.polls.load(self.org.id, poll_id)
+            assert loaded is not None
+        return loaded
+
     async def _open_if_due(self, poll_id: int) -> int | None:
         """Open a scheduled poll whose time has come (before any shared lock is taken)."""
-        if not await self.polls.scheduled_and_due(self.org.id, poll_id, self.now):
-            return None
         _, poll = await self.lifecycle.locked(poll_id)
         if not poll.due_to_open(self.now):
             return None
         await self.lifecycle.move(None, poll_id, PollStatus.OPEN, self.now)
         return poll_id
-
-    async def _check_eligible(self, poll: Poll, member: Member) -> None:
-        poll.check_eligible(member)
-        if poll.weighted and member.college_key is not None:
-            statutes = await self.polls.statutes(self.org.id, poll.statutes_version)
-            if statutes.colleges and not statutes.has_college(member.college_key):
-                raise DomainError("poll.not_eligible", {"poll": poll.id})
-
-    async def _voter_key(self, poll: Poll, member: Member, secret: bytes | None = None) -> str:
-        if not poll.is_secret:
-            return nominative_key(member.id)
-        if secret is None:
-            secret = await self.polls.secret(poll.id)
-        if secret is None:
-            raise DomainError("poll.closed", {"poll": poll.id})
-        return pseudonym(secret, poll.id, member.id)
-
-    async def _fresh_receipt(self, poll_id: int) -> str:
-        for _ in range(RECEIPT_ATTEMPTS):
-            receipt = new_receipt()
-            if not await self.box.receipt_taken(poll_id, receipt):
-                return receipt
-        raise RuntimeError("could not draw an unused receipt code")
 
     async def _exportable(self, actor: Member, poll_id: int) -> Poll:
         _require_admin(actor)
@@ -323,6 +311,30 @@ def _stored(question_id: int | None, method: QuestionMethod, value: str | None) 
     if method is QuestionMethod.FREE_TEXT:
         return StoredAnswer(question_id, None, value)
     return StoredAnswer(question_id, value)
+
+
+def _check_can_answer(loaded: LoadedPoll, member: Member, now: datetime) -> None:
+    """Open now, and the member in the audience (and in a collège of the pinned statutes)."""
+    poll = loaded.poll
+    poll.check_accepting(now)
+    poll.check_eligible(member)
+    statutes = loaded.statutes
+    if (
+        poll.weighted
+        and statutes is not None
+        and statutes.colleges
+        and not statutes.has_college(member.college_key or "")
+    ):
+        raise DomainError("poll.not_eligible", {"poll": poll.id})
+
+
+def _voter_key(poll: Poll, member: Member, secret: bytes | None) -> str:
+    """The ballot's key: the member (nominative) or their pseudonym (secret, while open)."""
+    if not poll.is_secret:
+        return nominative_key(member.id)
+    if secret is None:
+        raise DomainError("poll.closed", {"poll": poll.id})
+    return pseudonym(secret, poll.id, member.id)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.errors import DomainError
+from bot.polls.ballot_box import BallotBox
 from bot.polls.model import Secrecy
 from bot.polls.service import PollsService
 from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow
@@ -91,3 +92,35 @@ async def test_a_close_racing_submissions_loses_no_ballot_and_admits_none_after(
     assert results.participation.voted == accepted
     assert results.questions[0].tally is not None
     assert results.questions[0].tally.turnout.valid == accepted
+
+
+async def test_a_close_waits_for_the_ballot_being_written_then_seals_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = await world.admin()
+    voter = await world.member(college="usagers")
+    poll_id = await world.open_poll(admin, deliberation())
+    reached, release = asyncio.Event(), asyncio.Event()
+    original = BallotBox.put
+
+    async def paused_put(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reached.set()
+        await release.wait()
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BallotBox, "put", paused_put)
+    ballot = asyncio.create_task(_submit(world, voter, poll_id, {1: "A", 2: {}}))
+    await asyncio.wait_for(reached.wait(), timeout=10)
+    close = asyncio.create_task(world.run(lambda s: s.close(admin, poll_id)))
+    done, _ = await asyncio.wait({close}, timeout=0.5)
+    assert not done, "the close must wait for the ballot being written"
+    release.set()
+    submission = await ballot
+    await close
+    assert not isinstance(submission, BaseException)
+
+    async def sealed(uow):  # type: ignore[no-untyped-def]
+        return list(await uow.session.execute(select(BallotRow.voter_key, BallotRow.receipt)))
+
+    rows = await world.uow_run(sealed)
+    assert [(key, receipt) for key, receipt in rows] == [(None, submission.receipt)]  # type: ignore[attr-defined]
