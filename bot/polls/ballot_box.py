@@ -19,22 +19,16 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    cast,
     delete,
     exists,
     func,
-    insert,
     literal,
-    null,
     or_,
     select,
-    text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from bot.polls.model import PollStatus
 from bot.polls.repository import NO_COLLEGE
@@ -169,69 +163,6 @@ class BallotBox:
                 for answer in answers
             ],
         )
-
-    async def seal(self, poll_id: int) -> int:
-        """Make a secret poll's box unlinkable: new random ids, random order, no pseudonyms.
-
-        Every ballot is copied under a fresh random id (in random order, without pseudonym,
-        member or time), its answers follow it, then the originals are deleted. On SQLite the
-        deleted pages are zeroed (``secure_delete``). Returns the number of ballots sealed.
-        """
-        fresh_id: ColumnElement[str]
-        if self._postgres:
-            fresh_id = cast(func.gen_random_uuid(), String)
-        else:
-            await self.session.execute(text("PRAGMA secure_delete = ON"))
-            fresh_id = func.lower(func.hex(func.randomblob(16)))
-        source = (
-            select(
-                fresh_id,
-                literal(poll_id),
-                null(),
-                null(),
-                BallotRow.college_key,
-                BallotRow.receipt,
-                null(),
-                BallotRow.id,
-            )
-            .where(BallotRow.poll_id == poll_id, BallotRow.origin.is_(None))
-            .order_by(func.random())
-        )
-        columns = [
-            "id",
-            "poll_id",
-            "voter_key",
-            "member_id",
-            "college_key",
-            "receipt",
-            "submitted_at",
-            "origin",
-        ]
-        await self.session.execute(insert(BallotRow).from_select(columns, source))
-        answers = (
-            select(
-                BallotRow.id,
-                AnswerRow.question_id,
-                AnswerRow.college_key,
-                AnswerRow.value,
-                AnswerRow.text,
-            )
-            .join(AnswerRow, AnswerRow.ballot_id == BallotRow.origin)
-            .where(BallotRow.poll_id == poll_id, BallotRow.origin.is_not(None))
-            .order_by(BallotRow.id)
-        )
-        await self.session.execute(
-            insert(AnswerRow).from_select(
-                ["ballot_id", "question_id", "college_key", "value", "text"], answers
-            )
-        )
-        await self.session.execute(
-            delete(BallotRow).where(BallotRow.poll_id == poll_id, BallotRow.origin.is_(None))
-        )
-        result = await self.session.execute(
-            update(BallotRow).where(BallotRow.poll_id == poll_id).values(origin=None)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # --- reading ---------------------------------------------------------------------------
 

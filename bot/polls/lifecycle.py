@@ -8,9 +8,9 @@ from typing import Any
 from bot.core.errors import DomainError
 from bot.members.model import Member
 from bot.members.repository import AuditRepository
-from bot.polls.ballot_box import BallotBox
 from bot.polls.model import Poll, PollKind, PollStatus
 from bot.polls.repository import PollRepository
+from bot.polls.seal import seal_ballot_box
 from bot.polls.secrecy import new_poll_secret
 from bot.storage.poll_tables import PollRow
 
@@ -22,17 +22,15 @@ class Lifecycle:
         self,
         organisation_id: int,
         polls: PollRepository,
-        box: BallotBox,
         audit: AuditRepository,
     ) -> None:
         self.organisation_id = organisation_id
         self.polls = polls
-        self.box = box
         self.audit = audit
 
     async def locked(self, poll_id: int) -> tuple[PollRow, Poll]:
         """The poll row locked for a status change, and its domain view."""
-        row = await self.polls.lock(self.organisation_id, poll_id, exclusive=True)
+        row = await self.polls.lock(self.organisation_id, poll_id)
         if row is None:
             raise DomainError("poll.unknown", {"poll": poll_id})
         return row, await self.polls.to_poll(row)
@@ -87,7 +85,7 @@ class Lifecycle:
         if poll.is_secret:
             row.secret = None
             await self.polls.session.flush()
-            details["sealed_ballots"] = await self.box.seal(poll.id)
+            details["sealed_ballots"] = await seal_ballot_box(self.polls.session, poll.id)
         return details
 
     async def record(

@@ -46,7 +46,7 @@ class PollsService:
         self.polls = PollRepository(uow.session)
         self.box = BallotBox(uow.session)
         self.audit = AuditRepository(uow.session)
-        self.lifecycle = Lifecycle(organisation.id, self.polls, self.box, self.audit)
+        self.lifecycle = Lifecycle(organisation.id, self.polls, self.audit)
 
     @property
     def now(self) -> datetime:
