@@ -136,7 +136,7 @@ windows = st.tuples(wall_times, wall_times).filter(lambda w: w[0] != w[1])
 zones = st.sampled_from(["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "UTC"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(instant=instants, window=windows, zone=zones)
 def test_next_allowed_is_the_earliest_instant_outside_quiet_hours(
     instant: datetime, window: tuple[time, time], zone: str
