@@ -45,6 +45,7 @@ class TelegramAdapter:
         settings: TelegramSettings,
         *,
         on_processed: Callable[[int], None] | None = None,
+        pacer: ChatPacer | None = None,
     ) -> None:
         if settings.token is None:
             raise ValueError("the Telegram adapter needs a token")
@@ -55,7 +56,7 @@ class TelegramAdapter:
         self.on_processed = on_processed
         self.gate = DatabaseGate(app.db)
         self.inbox = UpdateInbox(app.db, self.bot_id, self.gate)
-        self.pacer = ChatPacer()
+        self.pacer = pacer or ChatPacer()
         self.application = self._build()
         self.bot = self.application.bot
         self.ready = asyncio.Event()
@@ -94,6 +95,7 @@ class TelegramAdapter:
             .concurrent_updates(max(1, s.concurrent_updates))
             .connection_pool_size(pool)
             .pool_timeout(10.0)
+            .job_queue(None)  # Parvis schedules through its own scheduler, not PTB's
         )
         if s.mode == "webhook":
             builder = builder.updater(None)

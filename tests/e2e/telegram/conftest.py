@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import App
 from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.pacing import ChatPacer
 from tests.e2e.telegram.telegram_e2e_support import (
     FAST_TYPING,
     TOKEN,
@@ -43,9 +44,14 @@ async def start_bot(app: App, emu: TelegramEmulator) -> AsyncIterator[StartBot]:
     """Start the adapter (any number of times, one at a time); all are stopped at the end."""
     running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
-    async def start(**changes: Any) -> Bot:
+    async def start(real_pacing: bool = False, **changes: Any) -> Bot:
         processed = Processed()
-        adapter = TelegramAdapter(app, telegram_settings(emu, **changes), on_processed=processed)
+        adapter = TelegramAdapter(
+            app,
+            telegram_settings(emu, **changes),
+            on_processed=processed,
+            pacer=None if real_pacing else ChatPacer(interval=0.001),  # scripts type fast
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(adapter.run(stop))
         ready = asyncio.create_task(adapter.ready.wait())
