@@ -100,3 +100,31 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(bot: Bot) -> N
         assert answer.strip(), odd
     assert "Traceback" not in "".join(m.text or "" for m in alice.messages())
     assert await bot.snapshot() == before
+
+
+async def test_command_menus_in_both_languages_with_admin_commands_only_for_admins(
+    bot: Bot,
+) -> None:
+    def names(scope: object, language: str = "") -> list[str]:
+        return [c["command"] for c in bot.emu.commands(scope, language)]  # type: ignore[arg-type]
+
+    english, french = bot.emu.commands(None, "en"), bot.emu.commands(None, "fr")
+    assert [c["command"] for c in english] == [c["command"] for c in french]
+    assert english != french  # descriptions translated
+    assert "help" in names(None) and "college" not in names(None, "fr")
+
+    alice = await bot.admin(1001, "Alice", "en")
+    await bot.adapter.refresh_commands()  # what the lead calls after a role change elsewhere
+    alice_scope = {"type": "chat", "chat_id": 1001}
+    assert {"college", "weights", "invite", "help"} <= set(names(alice_scope))
+    code = re.search(r"code: (\w+)", await alice.say("/invite - participant"))
+    assert code
+    bob = bot.user(1002, "Bob", "en")
+    await bob.say(f"/start {code[1]}")
+    bob_scope = {"type": "chat", "chat_id": 1002}
+    assert names(bob_scope) == []
+
+    await alice.say("/role grant Bob admin")  # the menu follows the role, after a short pause
+    await bot.emu.wait_for(lambda: "college" in names(bob_scope), timeout=5)
+    await alice.say("/role revoke Bob admin")
+    await bot.emu.wait_for(lambda: names(bob_scope) == [], timeout=5)
