@@ -12,10 +12,14 @@ PURE = [
     "polls/model.py",
     "polls/answers.py",
     "polls/secrecy.py",
+    "polls/questions.py",
     "polls/tally",
-    "polls/methods",
     "platforms/ports.py",
     "platforms/actions.py",
+    "scheduling/model.py",
+    "scheduling/quiet_hours.py",
+    "scheduling/digests.py",
+    "scheduling/preferences.py",
 ]
 PLATFORM_SDKS = {"telegram", "nio"}
 IO_MODULES = {
