@@ -145,16 +145,20 @@ class Member:
     async def talk(self, text: str, bot: RunningBot, timeout: float = 10) -> str:  # noqa: ASYNC109
         """Send text and return every screen the bot answered with (joined), in order.
 
-        Waits for a first answer, then until the bot has no work left, then reads the room's
-        timeline on the server (authoritative, unlike the arrival order of syncs).
+        Waits until the bot has handled the message (its event key is recorded) and has no
+        work left, then reads the room's timeline on the server (authoritative, unlike the
+        arrival order of syncs).
         """
         sent = await self.send(text)
-        await self.next_reply(timeout)
+        db = bot.adapter.app.db
 
-        async def idle() -> bool:
-            return not bot.adapter.workers.busy
+        async def handled() -> bool:
+            if bot.adapter.workers.busy:
+                return False
+            async with db.uow() as uow:
+                return await uow.event_seen(f"matrix:{sent}")
 
-        await eventually(idle, timeout)
+        await eventually(handled, timeout)
         page = await self.client.room_messages(self.room_id, None, limit=50)
         assert isinstance(page, RoomMessagesResponse), page
         answers: list[Any] = []

@@ -64,11 +64,10 @@ async def test_polls_answered_by_reaction_and_typing(
     assert "is now open" in await alice.talk("1", bot)  # the draft's first choice: "Open now"
 
     assert "6 questions" in await bob.talk(f"!vote {poll[1]}", bot)
-    first = next(
-        i.event
-        for i in reversed(bob.synced.inbox.received)
-        if i.sender == bot.user_id and "question 1/6" in i.content.get("body", "")
+    shown = await bob.synced.inbox.wait_for(
+        lambda i: i.sender == bot.user_id and "question 1/6" in i.content.get("body", "")
     )
+    first = shown.event
     assert "1. Yes" in first.body
     await bob.react(first.event_id, "1️⃣")  # a quick answer by reaction edits the screen
     edited = await bob.synced.inbox.wait_for(
