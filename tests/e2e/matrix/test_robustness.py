@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from nio import RoomCreateResponse, RoomMemberEvent
 
 from bot.app import App
+from bot.platforms.matrix.client import MatrixUnavailable
+from bot.platforms.matrix.config import MatrixConfig
+from bot.platforms.matrix.runner import MatrixService
 from bot.platforms.matrix.state import AdapterState
+from bot.platforms.ports import Screen
 from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, eventually, make_admin
+from tests.matrix_harness import free_port
 from tests.matrix_harness.clients import (
     create_dm,
     make_client,
@@ -189,3 +195,27 @@ async def test_default_rate_limits_slow_the_bot_down(  # type: ignore[no-untyped
     assert [f"!r{n}" in a for n, a in enumerate(answers)] == [True] * count
     assert bot.adapter.client.rate_limited >= 1
     assert time.monotonic() - started > 2  # it waited as told instead of failing
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # DB-independent
+async def test_service_waits_for_an_unreachable_homeserver_and_stops_cleanly(
+    app: App, tmp_path: Path
+) -> None:
+    config = MatrixConfig(
+        homeserver=f"http://127.0.0.1:{free_port()}",  # nobody listens there
+        user_id="@parvis:localhost",
+        password="pw",
+        store_path=tmp_path / "store",
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        max_request_wait=0.3,
+    )
+    service = MatrixService(config)
+    stop = asyncio.Event()
+    running = asyncio.create_task(service.run(app, stop))
+    await asyncio.sleep(0.8)  # login gave up after 0.3 s; the service waits to try again
+    assert not running.done()
+    with pytest.raises(MatrixUnavailable):
+        await service.messenger.send_direct("@alice:localhost", Screen(text="x"))
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
