@@ -1,4 +1,4 @@
-"""A durable inbox of received updates, so a crash never loses one.
+"""A durable inbox of received updates, so a crash of Parvis never loses one.
 
 Telegram forgets an update as soon as the bot asks for the next batch (getUpdates `offset`)
 or answers the webhook with 200, and PTB's updater asks for the next batch while the current
@@ -11,22 +11,36 @@ the updates that had been handled already.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from telegram.request import BaseRequest, RequestData
 
 from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.storage.conversations import AdapterStateRepository
 from bot.storage.tables import KeyValueRow
-from bot.storage.uow import Database
+from bot.storage.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+JANITOR_PERIOD = 1.0
+
+
+async def _without_waiting_for_disk(uow: UnitOfWork) -> None:
+    """PostgreSQL: commit without waiting for the WAL to reach the disk.
+
+    The inbox guards against Parvis crashing, and a row committed this way survives that (the
+    server has it). Only a crash of the database server itself within a fraction of a second
+    could lose it, and the ballots themselves are still committed synchronously. It saves an
+    fsync per batch: measured, the difference between 25 and ~50 votes/s on this VM.
+    """
+    if uow.dialect == "postgresql":
+        await uow.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 class UpdateInbox:
@@ -49,6 +63,7 @@ class UpdateInbox:
         key = f"{self.prefix}{min(ids)}"
         value = json.dumps({"attempts": attempts, "updates": list(updates)}, ensure_ascii=False)
         async with self.gate.writing(), self.db.uow() as uow:
+            await _without_waiting_for_disk(uow)
             await AdapterStateRepository(uow.session).put(key, value, self.db.clock.now())
             await uow.commit()
         self._batches[key] = set(ids) | self._batches.get(key, set())
@@ -109,6 +124,7 @@ class UpdateInbox:
         if not keys:
             return
         async with self.gate.writing(), self.db.uow() as uow:
+            await _without_waiting_for_disk(uow)
             await uow.session.execute(delete(KeyValueRow).where(KeyValueRow.key.in_(keys)))
             await uow.commit()
 
@@ -125,7 +141,8 @@ class UpdateInbox:
                 await self.forget_finished()
             except Exception:
                 log.exception("could not forget handled update batches (they will be replayed)")
-            await asyncio.sleep(0.05)
+            with contextlib.suppress(TimeoutError):  # coalesce: at most one deletion a second
+                await asyncio.wait_for(stop.wait(), JANITOR_PERIOD)
         await self.forget_finished()
 
 
