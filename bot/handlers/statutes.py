@@ -16,7 +16,7 @@ def _args(ix: Interaction) -> Command:
     return ix.intent
 
 
-def colleges_text(t: Translator, statutes: Statutes) -> str:
+def colleges_text(t: Translator, statutes: Statutes, prefix: str = "/") -> str:
     """One line per collège: key, name, weight."""
     if not statutes.colleges:
         return t("There are no collèges yet.")
@@ -25,7 +25,12 @@ def colleges_text(t: Translator, statutes: Statutes) -> str:
     ]
     if not statutes.weights_are_valid:
         lines.append("")
-        lines.append(t("These weights do not follow the SCIC rules yet; set them with /weights."))
+        lines.append(
+            t(
+                "These weights do not follow the SCIC rules yet; set them with {command}.",
+                command=f"{prefix}weights",
+            )
+        )
     return "\n".join(lines)
 
 
@@ -41,7 +46,12 @@ async def college(ix: Interaction, ctx: Context) -> Reply:
     sub = command.args[0].lower() if command.args else "list"
     if sub in {"list", "liste"}:
         statutes = await ctx.members.statutes()
-        return Reply.of(Screen(title=t("Collèges"), text=colleges_text(t, statutes)))
+        return Reply.of(
+            Screen(
+                title=t("Collèges"),
+                text=colleges_text(t, statutes, ctx.capabilities.command_prefix),
+            )
+        )
     if sub not in {"add", "ajouter", "rename", "renommer"} or len(command.args) < 3:
         raise DomainError("error.bad_arguments", {"usage": usage})
     key = command.args[1]
@@ -74,7 +84,10 @@ async def weights(ix: Interaction, ctx: Context) -> Reply:
     statutes = await ctx.members.statutes()
     if not command.raw_args.strip():
         return Reply.of(
-            Screen(title=t("Weights of the collèges"), text=colleges_text(t, statutes))
+            Screen(
+                title=t("Weights of the collèges"),
+                text=colleges_text(t, statutes, ctx.capabilities.command_prefix),
+            )
         )
     if not statutes.colleges:
         raise DomainError("statutes.no_colleges")
@@ -127,7 +140,11 @@ async def statutes(ix: Interaction, ctx: Context) -> Reply:
         )
     current = await ctx.members.statutes()
     history = await ctx.members.orgs.statutes_history(ctx.org.id, 10)
-    lines = [t("Version {version}", version=current.version), colleges_text(t, current), ""]
+    lines = [
+        t("Version {version}", version=current.version),
+        colleges_text(t, current, ctx.capabilities.command_prefix),
+        "",
+    ]
     lines.append(
         t(
             "Blank votes count as cast: {value}",

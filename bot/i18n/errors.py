@@ -47,10 +47,10 @@ ERROR_MESSAGES: dict[str, str] = {
     "statutes.bad_weight": N_("“{text}” is not a weight. Write 40, 40 % or 2/5."),
     "statutes.weights_count": N_(
         "You gave {given} weights but there are {expected} collèges "
-        "(in the order of /college list)."
+        "(in the order of {p}college list)."
     ),
     "statutes.weights_missing": N_("Weights are missing for: {colleges}."),
-    "statutes.no_colleges": N_("There are no collèges yet. Add them with /college add."),
+    "statutes.no_colleges": N_("There are no collèges yet. Add them with {p}college add."),
     "invitation.unknown": N_("This invitation code does not exist. Check it and try again."),
     "invitation.expired": N_("This invitation has expired. Ask for a new one."),
     "invitation.used_up": N_("This invitation has already been used. Ask for a new one."),
@@ -116,6 +116,7 @@ def describe_error(t: Translator, error: DomainError, prefix: str = "/") -> str:
     if template is None:
         template = messages["error.not_allowed"]
     params = {k: _format(t, v, k) for k, v in error.params.items()}
+    params.setdefault("p", prefix)
     params.setdefault("help", f"{prefix}help")
     params.setdefault("start", f"{prefix}start")
     try:

@@ -29,7 +29,7 @@ POLL_ERROR_MESSAGES: dict[str, str] = {
     ),
     "poll.statutes_invalid": N_(
         "Poll {poll} cannot open: the weights of the collèges do not follow the SCIC rules "
-        "yet. Fix them with /weights."
+        "yet. Fix them with {p}weights."
     ),
     "poll.not_open": N_("Poll {poll} is not open yet."),
     "poll.closed": N_("Poll {poll} is closed: answers are no longer accepted."),
