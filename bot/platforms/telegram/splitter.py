@@ -9,6 +9,7 @@ from html import unescape
 
 TELEGRAM_MAX_TEXT = 4096
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});|.", re.S)
+_TAG = re.compile(r"<[^<>]*>")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 
 
@@ -68,6 +69,9 @@ def split_html(html: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     """
     if limit < 2:
         raise ValueError("limit must be at least 2")
+    if utf16_width(html) <= limit and html.strip():  # tags and entities only add width
+        stripped = html.strip()
+        return [stripped] if _has_visible_text(stripped) else []
     tokens = _tokenize(html)
     parts: list[str] = []
     stack: tuple[_Token, ...] = ()
@@ -84,6 +88,10 @@ def split_html(html: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
             parts.append(_render(stack, kept, cut.stack))
         stack, index = cut.stack, cut.next_index
     return parts
+
+
+def _has_visible_text(html: str) -> bool:
+    return bool(_TAG.sub("", html).strip())
 
 
 def _fill(

@@ -111,7 +111,10 @@ class UpdateHandler:
             ix = loaded
         async with self.s.gate.writing():
             reply = await self.s.dispatcher.handle(ix, CAPABILITIES)
-        await self._show(ix, reply, incoming.callback_query_id)
+        try:
+            await self._show(ix, reply, incoming.callback_query_id)
+        except TelegramError as error:  # committed already: a replay could not show it again
+            log.warning("a reply could not be shown (%s); the action itself is saved", error)
         if reply.outbox:
             self.s.spawn(self._deliver_outbox(reply.outbox))
         if _may_change_menu(ix, self.s.dispatcher):
