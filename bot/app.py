@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.clock import Clock, SystemClock
 from bot.handlers.dispatch import Dispatcher
@@ -14,6 +14,7 @@ from bot.handlers.registry import build_router
 from bot.i18n import compile_catalogs
 from bot.members.bootstrap import ensure_organisation
 from bot.members.service import OrganisationInfo
+from bot.platforms.ports import Messenger
 from bot.settings import Settings
 from bot.storage.engine import create_engine
 from bot.storage.uow import Database
@@ -30,6 +31,9 @@ class App:
     db: Database
     dispatcher: Dispatcher
     organisation: OrganisationInfo
+    #: The Messenger of each running adapter, by platform: adapters add theirs when they are
+    #: ready and remove it when they stop; scheduled deliveries are sent through them.
+    messengers: dict[str, Messenger] = field(default_factory=dict)
 
     async def close(self) -> None:
         """Release connections."""

@@ -11,16 +11,24 @@ log = logging.getLogger(__name__)
 
 
 def configured_runners(settings: Settings) -> list[Runner]:
-    """The adapters whose credentials are present in the settings."""
+    """The adapters whose credentials are present in the settings, and the scheduler (polls
+    on time, reminders, digests) sending through them when there is at least one."""
     runners: list[Runner] = []
+    platforms: set[str] = set()
     if settings.telegram.token is not None and settings.telegram.token.get_secret_value():
         from bot.platforms.telegram.adapter import run_telegram
 
         runners.append(run_telegram)
+        platforms.add("telegram")
     if settings.matrix.homeserver and settings.matrix.user_id:
         from bot.platforms.matrix.runner import matrix_runner
 
         runners.append(matrix_runner(settings.matrix))
+        platforms.add("matrix")
+    if runners:
+        from bot.jobs.service import scheduling_runner
+
+        runners.append(scheduling_runner(frozenset(platforms)))
     return runners
 
 

@@ -25,6 +25,12 @@ class Context:
     clock: Clock
     actor: PlatformUser
     chat: ChatRef
+    schedule_changed: bool = False
+
+    def wake_scheduler(self) -> None:
+        """Look for due scheduled work as soon as this interaction has committed (a job or
+        delivery planned for now goes out at once instead of at the scheduler's next tick)."""
+        self.schedule_changed = True
 
     @property
     def members(self) -> MembersService:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core.clock import Clock
@@ -45,6 +46,9 @@ class Dispatcher:
         self.organisation_slug = organisation_slug
         self.clock = clock
         self._org: OrganisationInfo | None = None
+        #: Called after an interaction that planned scheduled work has committed (the
+        #: scheduler sets it to its ``wake``).
+        self.wake_scheduler: Callable[[], None] = _nothing
 
     async def organisation(self) -> OrganisationInfo:
         """The organisation this deployment serves (cached)."""
@@ -86,6 +90,8 @@ class Dispatcher:
                 reply = await self._route(ix, ctx)
                 await self._remember_menu(ctx, reply)
                 await uow.commit()
+                if ctx.schedule_changed:
+                    self.wake_scheduler()
                 return reply
             except DomainError as error:
                 await uow.rollback()
@@ -174,6 +180,10 @@ class Dispatcher:
                     ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
                 )
                 return
+
+
+def _nothing() -> None:
+    """No scheduler to wake (the shell without one, tests)."""
 
 
 def _error_reply(ctx: Context, error: DomainError) -> Reply:

@@ -9,6 +9,7 @@ from collections import Counter
 from bot.core.errors import DomainError
 from bot.handlers.context import Context
 from bot.handlers.poll_wizard import start_wizard
+from bot.jobs.planning import plan_poll_jobs
 from bot.members.model import Member
 from bot.platforms.ports import (
     Action,
@@ -147,6 +148,8 @@ async def _schedule(ctx: Context, actor: Member, poll_id: int, when: str) -> Rep
     opens = read(parts[0])
     closes = read(parts[1]) if len(parts) > 1 else None
     scheduled = await _service(ctx).schedule(actor, poll_id, opens, closes)
+    await plan_poll_jobs(ctx.uow, scheduled)
+    ctx.wake_scheduler()
     return Reply.of(
         Screen(
             text=ctx.t(
@@ -187,6 +190,8 @@ async def move(ctx: Context, actor: Member, poll_id: int, sub: str) -> Reply:
     service = _service(ctx)
     method = getattr(service, MOVES[sub][0])
     moved = await method(actor, poll_id)
+    await plan_poll_jobs(ctx.uow, moved)  # announce, remind, report, or cancel what is planned
+    ctx.wake_scheduler()
     t = ctx.t
     text = t("Poll {n} is now {status}.", n=moved.id, status=status_label(t, moved.status))
     if moved.status is PollStatus.CLOSED and moved.is_secret:

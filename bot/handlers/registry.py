@@ -8,6 +8,7 @@ from bot.handlers import (
     ballot_state,
     conversation,
     notifications,
+    nudges,
     onboarding,
     poll_admin,
     poll_wizard,
@@ -110,6 +111,31 @@ def build_router() -> Router:
         N_("create and run polls"),
         aliases=("sondage", "scrutin"),
         usage="new|list|show|open|close|results|export …",
+        role=Role.ADMIN,
+    )
+    router.command(
+        "remind",
+        nudges.remind_command,
+        N_("remind now the members who have not answered a poll"),
+        aliases=("rappel", "relancer"),
+        usage="NUMBER",
+        role=Role.ADMIN,
+    )
+    router.action("remind", nudges.remind_button)
+    router.command(
+        "digest",
+        nudges.digest_command,
+        N_("the board digest: see it now or send it now"),
+        aliases=("synthese", "synthèse"),
+        usage="preview|send",
+        role=Role.ADMIN,
+    )
+    router.command(
+        "announce",
+        nudges.announce_command,
+        N_("announce new polls in this group too"),
+        aliases=("annoncer",),
+        usage="here|off",
         role=Role.ADMIN,
     )
     router.action("popen", poll_admin.open_button)

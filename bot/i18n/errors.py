@@ -97,6 +97,9 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "form.no_questions": N_("Add at least one question first."),
     "form.closes_in_past": N_("This closing time has already passed."),
+    "announce.group_only": N_(
+        "Type {command} in the group where new polls should be announced, not here."
+    ),
     "ballot.review_hint": N_(
         "Type “send” to send your ballot, or the number of a question to change it."
     ),

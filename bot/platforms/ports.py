@@ -175,8 +175,26 @@ class Reply:
         return Reply(screens=tuple(screens), notice=notice)
 
 
+class RecipientUnreachable(Exception):
+    """A message cannot reach this person or chat on this platform (blocked the bot, left,
+    account gone); adapters raise it (or a subclass) from ``Messenger`` methods."""
+
+
+class PlatformUnavailable(Exception):
+    """The platform cannot take messages right now (not connected, rate-limited for long);
+    try again later, after ``retry_after`` seconds when known."""
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Messenger(Protocol):
-    """What each platform adapter offers to send things out."""
+    """What each platform adapter offers to send things out.
+
+    Sending to someone who cannot be reached raises ``RecipientUnreachable``; a platform that
+    is down for now raises ``PlatformUnavailable``.
+    """
 
     platform: str
     capabilities: Capabilities

@@ -43,6 +43,7 @@ class OutcomeKind(StrEnum):
     RETRY = "retry"
     UNREACHABLE = "unreachable"
     FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 # Job kinds the scheduling core creates itself; handlers for them are registered by the app.
@@ -128,6 +129,12 @@ class SendOutcome:
     def failed(error: str) -> SendOutcome:
         """A permanent problem: do not try again."""
         return SendOutcome(OutcomeKind.FAILED, error=error)
+
+    @staticmethod
+    def skipped(reason: str) -> SendOutcome:
+        """Nothing to send any more (the member voted since, the poll was cancelled):
+        the delivery is cancelled, nobody is told."""
+        return SendOutcome(OutcomeKind.SKIPPED, error=reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,8 @@ class DeliverySender(Protocol):
 
     Must not raise for expected problems: return ``SendOutcome.retry(after)`` for transient
     ones (network, 5xx, flood wait), ``unreachable()`` when the member blocked the bot or has no
-    reachable identity, ``failed(error)`` for permanent ones. An exception counts as a retry.
+    reachable identity, ``failed(error)`` for permanent ones, ``skipped(reason)`` when the
+    message has no point any more (it is cancelled). An exception counts as a retry.
     """
 
     async def send(self, delivery: Delivery) -> SendOutcome:
@@ -62,6 +63,7 @@ class DispatchStats:
     failed: int = 0
     unreachable: int = 0
     expired: int = 0
+    skipped: int = 0
     released: int = 0
     lost_claims: int = 0
     errors: list[str] = field(default_factory=list)
@@ -184,6 +186,9 @@ class DeliveryRunner:
             delay = outcome.retry_after or self.backoff.delay(delivery.attempts)
             await self._retry(delivery, now + delay, outcome.error)
             self.stats.retried += 1
+        elif kind is OutcomeKind.SKIPPED:
+            await self._finish(delivery, DeliveryState.CANCELLED, error=outcome.error)
+            self.stats.skipped += 1
         elif kind is OutcomeKind.UNREACHABLE:
             await self._finish(
                 delivery,

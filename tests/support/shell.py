@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from bot.app import App
-from bot.platforms.shell.adapter import ShellSession
+from bot.platforms.shell.adapter import ShellDirectory, ShellMessenger, ShellSession
 
 
 class ShellConversation:
@@ -17,6 +17,11 @@ class ShellConversation:
         self.session = ShellSession(
             app.dispatcher, app.db, app.clock, user, self.out, files_dir, language
         )
+        self.received = io.StringIO()  # scheduled messages sent to this user
+        directory = app.messengers.setdefault("shell", ShellDirectory())
+        assert isinstance(directory, ShellDirectory)
+        directory.attach(user.lower(), ShellMessenger(self.received, files_dir))
+        self._read = 0
 
     async def say(self, *lines: str) -> str:
         """Send lines; return only what the bot printed in response to them."""
@@ -32,3 +37,10 @@ class ShellConversation:
     def transcript(self) -> str:
         """Everything printed so far."""
         return self.out.getvalue()
+
+    def inbox(self) -> str:
+        """What the bot sent this user without being asked (scheduled messages) since the
+        last look."""
+        text = self.received.getvalue()
+        unread, self._read = text[self._read :], len(text)
+        return unread

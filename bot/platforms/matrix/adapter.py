@@ -18,6 +18,7 @@ from bot.app import App
 from bot.members.repository import MemberRepository
 from bot.platforms.matrix.client import MatrixClient, MatrixError
 from bot.platforms.matrix.config import MatrixConfig
+from bot.platforms.matrix.delivery import DeliveryMessenger
 from bot.platforms.matrix.dm import DirectRooms
 from bot.platforms.matrix.inbound import PollAnswer, Reacted, SentFile, TypedText, classify
 from bot.platforms.matrix.messenger import CAPABILITIES, PLATFORM, MatrixMessenger
@@ -70,6 +71,7 @@ class MatrixAdapter:
             await self.client.login()
             await self.dms.load()
             await self.menus.prune()
+            self.app.messengers[PLATFORM] = DeliveryMessenger(self.messenger)  # scheduled
             syncing = asyncio.create_task(self.sync.run(), name="matrix sync")
             stopping = asyncio.create_task(stop.wait(), name="matrix stop")
             await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -81,6 +83,9 @@ class MatrixAdapter:
             if isinstance(results[0], Exception):
                 raise results[0]
         finally:
+            lent = self.app.messengers.get(PLATFORM)
+            if isinstance(lent, DeliveryMessenger) and lent.messenger is self.messenger:
+                del self.app.messengers[PLATFORM]
             await self.client.close()
 
     def _work_done(self, batch: Any) -> None:

@@ -17,7 +17,9 @@ from bot.platforms.ports import (
     ChatRef,
     Interaction,
     MessageRef,
+    Messenger,
     PlatformUser,
+    RecipientUnreachable,
     Reply,
     Screen,
 )
@@ -73,6 +75,43 @@ class ShellMessenger:
         return path
 
 
+class ShellDirectory:
+    """The shell's Messenger for scheduled deliveries: a message for a local user is printed
+    by that user's session (its own terminal or test transcript); for a user without a session
+    of their own, by the first session, headed with their name (`[→ bob]`)."""
+
+    platform = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, ShellMessenger] = {}
+        self._first: ShellMessenger | None = None
+
+    def attach(self, user_key: str, messenger: ShellMessenger) -> None:
+        """Print what is sent to `user_key` with this messenger."""
+        self._sessions[user_key] = messenger
+        if self._first is None:
+            self._first = messenger
+
+    async def send(self, chat: ChatRef, screen: Screen) -> MessageRef:
+        """Print a screen for a chat (a user's own session if it has one)."""
+        own = self._sessions.get(chat.chat_key) if chat.is_direct else None
+        if own is not None:
+            ref = await own.send(ChatRef(PLATFORM, "", True), screen)
+            return MessageRef(chat, ref.message_key)
+        if self._first is None:
+            raise RecipientUnreachable(chat.chat_key)
+        return await self._first.send(chat, screen)
+
+    async def edit(self, ref: MessageRef, screen: Screen) -> None:
+        """The shell cannot edit: print again."""
+        await self.send(ref.chat, screen)
+
+    async def send_direct(self, user_key: str, screen: Screen) -> MessageRef:
+        """Print a screen for a local user."""
+        return await self.send(ChatRef(PLATFORM, user_key, True), screen)
+
+
 class ShellSession:
     """Reads lines, turns them into interactions, prints the replies."""
 
@@ -85,6 +124,7 @@ class ShellSession:
         out: TextIO,
         files_dir: Path,
         language: str | None = None,
+        messengers: dict[str, Messenger] | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.db = db
@@ -92,6 +132,10 @@ class ShellSession:
         self.user = user
         self.language = language
         self.messenger = ShellMessenger(out, files_dir)
+        if messengers is not None:  # scheduled messages for this user print here
+            directory = messengers.setdefault(PLATFORM, ShellDirectory())
+            if isinstance(directory, ShellDirectory):
+                directory.attach(user.lower(), self.messenger)
         self._session = uuid.uuid4().hex[:12]
         self._count = 0
         self._current_chat = user

@@ -18,7 +18,7 @@ from bot.app import App
 from bot.platforms.ports import Screen
 from bot.platforms.telegram.commands import CommandMenu
 from bot.platforms.telegram.dbgate import DatabaseGate
-from bot.platforms.telegram.ids import private_chat
+from bot.platforms.telegram.ids import PLATFORM, private_chat
 from bot.platforms.telegram.inbox import InboxRequest, UpdateInbox
 from bot.platforms.telegram.messenger import TelegramMessenger
 from bot.platforms.telegram.pacing import ChatPacer, ParvisRateLimiter
@@ -124,9 +124,12 @@ class TelegramAdapter:
             await self._publish_menus()
             await self._start_receiving()
             self.ready.set()
+            self.app.messengers[PLATFORM] = self.messenger  # scheduled deliveries go out now
             log.info("Telegram adapter running as @%s (%s)", self.bot.username, self.settings.mode)
             await stop.wait()
         finally:
+            if self.app.messengers.get(PLATFORM) is self.messenger:
+                del self.app.messengers[PLATFORM]
             await self._stop_receiving()
             if application.running:
                 await application.stop()

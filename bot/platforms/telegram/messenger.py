@@ -3,13 +3,13 @@ reminders, results): every send is bulk, i.e. paced per chat and overall."""
 
 from __future__ import annotations
 
-from bot.platforms.ports import ChatRef, MessageRef, Screen
+from bot.platforms.ports import ChatRef, MessageRef, RecipientUnreachable, Screen
 from bot.platforms.telegram.ids import PLATFORM, private_chat
 from bot.platforms.telegram.outbound import CAPABILITIES
 from bot.platforms.telegram.sender import Sender
 
 
-class Undeliverable(Exception):
+class Undeliverable(RecipientUnreachable):
     """The message could not be delivered (the person blocked the bot, the chat is gone)."""
 
 
