@@ -208,8 +208,14 @@ class TelegramAdapter:
         return self.application.create_task(work)
 
     async def _on_blocked(self, chat_id: int) -> None:
+        """403 from a private chat: marked unreachable before the caller hears of it."""
         if chat_id > 0:
-            self._spawn(self.reachability.set(str(chat_id), False))
+            await self._reachability(str(chat_id), False)
+
+    async def _reachability(self, user_key: str, reachable: bool) -> None:
+        tell_admins = await self.reachability.set(user_key, reachable)
+        if tell_admins is not None:
+            self._spawn(tell_admins)
 
     async def _notify(self, user_key: str, screen: Screen) -> None:
         with contextlib.suppress(TelegramError):

@@ -38,12 +38,16 @@ class Reachability:
         self.organisation = organisation
         self.notify = notify
 
-    async def set(self, user_key: str, reachable: bool) -> None:
-        """Record a change; when someone becomes unreachable, tell the administrators."""
+    async def set(self, user_key: str, reachable: bool) -> Awaitable[None] | None:
+        """Record a change now; when someone became unreachable, return the work of telling
+        the administrators (to run in the background), else None."""
         name = await self._change(user_key, reachable)
         if name is None or reachable:
-            return
+            return None
         log.info("a member blocked the bot on Telegram; telling the administrators")
+        return self._tell_admins(user_key, name)
+
+    async def _tell_admins(self, user_key: str, name: str) -> None:
         for admin in await self.admins():
             if admin.user_key == user_key:
                 continue

@@ -47,20 +47,27 @@ class Sender:
         """The bot's username (known after initialisation)."""
         return self.bot.username
 
-    async def send(self, chat: ChatRef, screen: Screen, *, bulk: bool) -> MessageRef | None:
-        """Post a screen; returns the last message posted (None if blocked or empty)."""
+    async def send(
+        self, chat: ChatRef, screen: Screen, *, bulk: bool, quiet: bool = True
+    ) -> MessageRef | None:
+        """Post a screen; returns the last message posted (None if empty, or if the person
+        blocked the bot and `quiet`; otherwise RecipientBlocked is raised)."""
         try:
             return await self._post(
                 chat, render(screen, self.username, private=chat.is_direct), bulk=bulk
             )
         except RecipientBlocked:
-            return None
+            if quiet:
+                return None
+            raise
 
-    async def edit(self, ref: MessageRef, screen: Screen, *, bulk: bool) -> MessageRef | None:
+    async def edit(
+        self, ref: MessageRef, screen: Screen, *, bulk: bool, quiet: bool = True
+    ) -> MessageRef | None:
         """Replace a posted screen; long screens continue in new messages."""
         rendered = render(screen, self.username, private=ref.chat.is_direct)
         if not rendered.parts:
-            return await self.send(ref.chat, screen, bulk=bulk)
+            return await self.send(ref.chat, screen, bulk=bulk, quiet=quiet)
         single = len(rendered.parts) == 1 and not rendered.attachments
         markup = rendered.keyboard if single else None
         try:
@@ -72,7 +79,9 @@ class Sender:
             rest = RenderedScreen(rendered.parts[1:], rendered.keyboard, rendered.attachments)
             return await self._post(ref.chat, rest, bulk=bulk) or ref
         except RecipientBlocked:
-            return None
+            if quiet:
+                return None
+            raise
 
     async def _edit_text(
         self, ref: MessageRef, text: str, markup: InlineKeyboardMarkup | None, *, bulk: bool

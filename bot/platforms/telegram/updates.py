@@ -82,7 +82,9 @@ class UpdateHandler:
         if inbound is None:
             return
         if isinstance(inbound, ReachabilityChange):
-            await self.s.reachability.set(inbound.user_key, inbound.reachable)
+            tell_admins = await self.s.reachability.set(inbound.user_key, inbound.reachable)
+            if tell_admins is not None:
+                self.s.spawn(tell_admins)
             return
         if isinstance(inbound, UndecodableButton):
             t = await self._translator(inbound.actor)
