@@ -109,8 +109,9 @@ async def submit_all(
 
 async def calibrate(db: Database, count: int = 1000) -> float:
     """Transactions per second of one single-row INSERT each: this machine's floor, right now."""
+    key = "SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER"
     async with db.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE bench_calibration (id INTEGER PRIMARY KEY, v TEXT)"))
+        await conn.execute(text(f"CREATE TABLE bench_calibration (id {key} PRIMARY KEY, v TEXT)"))
     start = time.perf_counter()
     for _ in range(count):
         async with db.uow() as uow:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    exists,
     func,
     literal,
     or_,
@@ -84,8 +83,10 @@ class BallotBox:
     ) -> bool:
         """Record that a member takes part (first and last time), if the poll is open now.
 
-        Returns False, writing nothing, when the poll is not open. Signing locks this
-        (poll, member): a row lock on PostgreSQL, the database write lock on SQLite.
+        Returns False, writing nothing, when the poll is not open. Signing locks the poll
+        row shared (``FOR SHARE``: a close waits for this ballot, or this ballot for the
+        close, which it then sees) and this (poll, member) exclusively — row locks on
+        PostgreSQL, the database write lock on SQLite.
         """
         values = {
             "organisation_id": organisation_id,
@@ -272,11 +273,16 @@ def _statements(postgres: bool) -> _Statements:
     dialect_insert = pg_insert if postgres else sqlite_insert
     at = bindparam("at", type_=UTCDateTime())
     poll_id = bindparam("poll_id", type_=Integer())
-    open_poll = exists().where(
-        _POLLS.c.id == poll_id,
-        _POLLS.c.organisation_id == bindparam("organisation_id", type_=Integer()),
-        _POLLS.c.status == PollStatus.OPEN.value,
-        or_(_POLLS.c.closes_at.is_(None), _POLLS.c.closes_at > at),
+    open_poll = (
+        select(_POLLS.c.id)
+        .where(
+            _POLLS.c.id == poll_id,
+            _POLLS.c.organisation_id == bindparam("organisation_id", type_=Integer()),
+            _POLLS.c.status == PollStatus.OPEN.value,
+            or_(_POLLS.c.closes_at.is_(None), _POLLS.c.closes_at > at),
+        )
+        .with_for_update(read=True)  # PostgreSQL: FOR SHARE; SQLite: its write lock
+        .exists()
     )
     signature = select(
         poll_id,

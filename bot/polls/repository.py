@@ -106,20 +106,12 @@ class PollRepository:
         found = await self.load(organisation_id, poll_id)
         return None if found is None else found.poll
 
-    async def load(
-        self, organisation_id: int, poll_id: int, *, shared_lock: bool = False
-    ) -> LoadedPoll | None:
-        """A poll, its questions, pinned statutes and secret, in one query.
-
-        With ``shared_lock`` PostgreSQL takes ``FOR SHARE`` on the poll row, so a close waits
-        for the ballot being written (and the ballot for the close). On SQLite the caller
-        holds the database write lock already (it has signed the register).
-        """
+    async def load(self, organisation_id: int, poll_id: int) -> LoadedPoll | None:
+        """A poll, its questions, pinned statutes and secret, in one query (no lock)."""
         await self.session.flush()
         params = {"poll_id": poll_id, "organisation_id": organisation_id}
-        query = _LOAD_FOR_SHARE if shared_lock and self._postgres else _LOAD
         connection = await self.session.connection()
-        rows = list(await connection.execute(query, params))
+        rows = list(await connection.execute(_LOAD, params))
         if not rows:
             return None
         first = rows[0]
@@ -253,7 +245,6 @@ _LOAD = (
     .where(_POLLS.c.organisation_id == bindparam("organisation_id"))
     .order_by(_QUESTIONS.c.position)
 )
-_LOAD_FOR_SHARE = _LOAD.with_for_update(read=True, of=_POLLS)
 
 
 def _write_spec(row: PollRow, spec: PollSpec, at: datetime) -> None:

@@ -200,21 +200,14 @@ class PollsService:
         ``bot.polls.questions``; skipped optional questions are left out. Either the whole
         ballot is valid and written, or ``DomainError`` is raised and nothing changes.
 
-        Concurrency: the first statement signs the register, only if the poll is open, and
-        locks this (poll, member) — a row lock on PostgreSQL, the database write lock on
-        SQLite — so one member's racing submissions run one after the other. The poll is then
-        read under a shared lock, so a ballot is in the box before a close seals it, or is
-        refused. Four statements in all: sign, read the poll, upsert the ballot, its answers.
+        Four statements: read the poll (no lock), sign the register, upsert the ballot, insert
+        its answers. Signing succeeds only if the poll is still open, and locks the poll row
+        shared and this (poll, member) exclusively (row locks on PostgreSQL, the database
+        write lock on SQLite): one member's racing submissions run one after the other, and a
+        ballot is in the box before a close seals it, or refused. What was read before
+        signing stays true while the poll is open (questions, pinned statutes, secret).
         """
-        signed = await self._sign(member, poll_id, platform)
-        if not signed:
-            # Not open right now: say exactly why, or open a scheduled poll that is due.
-            _check_can_answer(await self._current(poll_id), member, self.now)
-            if not await self._sign(member, poll_id, platform):
-                raise DomainError("poll.closed", {"poll": poll_id})
-        loaded = await self.polls.load(self.org.id, poll_id, shared_lock=True)
-        if loaded is None:
-            raise DomainError("poll.unknown", {"poll": poll_id})
+        loaded = await self._current(poll_id)
         poll = loaded.poll
         _check_can_answer(loaded, member, self.now)
         ballot = poll.check_ballot(answers)
@@ -224,6 +217,9 @@ class PollsService:
             if question.position in ballot
             for answer in (ballot[question.position],)
         ]
+        if not await self._sign(member, poll_id, platform):
+            _check_can_answer(await self._current(poll_id), member, self.now)
+            raise DomainError("poll.closed", {"poll": poll_id})
         secret_ballot = poll.is_secret
         receipt, replaced = await self.box.put(
             poll.id,

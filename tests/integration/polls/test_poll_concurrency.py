@@ -94,12 +94,15 @@ async def test_a_close_racing_submissions_loses_no_ballot_and_admits_none_after(
     assert results.questions[0].tally.turnout.valid == accepted
 
 
+@pytest.mark.parametrize("replacing", [False, True])
 async def test_a_close_waits_for_the_ballot_being_written_then_seals_it(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, replacing: bool
 ) -> None:
     admin = await world.admin()
     voter = await world.member(college="usagers")
     poll_id = await world.open_poll(admin, deliberation())
+    if replacing:
+        await _submit(world, voter, poll_id, {1: "B", 2: {}})
     reached, release = asyncio.Event(), asyncio.Event()
     original = BallotBox.put
 
@@ -124,3 +127,7 @@ async def test_a_close_waits_for_the_ballot_being_written_then_seals_it(
 
     rows = await world.uow_run(sealed)
     assert [(key, receipt) for key, receipt in rows] == [(None, submission.receipt)]  # type: ignore[attr-defined]
+    assert submission.replaced is replacing  # type: ignore[attr-defined]
+    results = await world.run(lambda s: s.results(admin, poll_id))
+    tally = results.questions[0].tally
+    assert tally is not None and dict(tally.headcount.votes) == {"A": 1, "B": 0}
