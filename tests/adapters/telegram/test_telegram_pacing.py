@@ -7,9 +7,13 @@ import itertools
 import time
 from typing import Any
 
+import pytest
 from telegram.error import RetryAfter
 
 from bot.platforms.telegram.pacing import ChatPacer, CompletionWindow, ParvisRateLimiter
+
+# PTB 22 warns about RetryAfter.retry_after's future type whenever it builds one.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 INTERVAL = 0.05
 
