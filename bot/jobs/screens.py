@@ -9,6 +9,7 @@ poll and kept in a small cache (the chart images too), not once per recipient.
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -50,6 +51,7 @@ from bot.storage.uow import UnitOfWork
 
 MAX_LISTED = 30
 CACHED_POLLS = 8
+POLL_TTL = 5.0  # seconds
 
 
 class Composers:
@@ -58,6 +60,7 @@ class Composers:
     def __init__(self) -> None:
         self._results: OrderedDict[tuple[int, int], tuple[PollResults, Statutes]] = OrderedDict()
         self._screens: OrderedDict[tuple[Any, ...], Screen] = OrderedDict()
+        self._recent = RecentPolls()
 
     def table(self) -> dict[str, Composer]:
         """Delivery kind -> composer."""
@@ -77,14 +80,14 @@ class Composers:
 
     async def announcement(self, uow: UnitOfWork, r: Recipient, d: Delivery) -> Composed:
         """A poll opened (in a person's DM or in a group)."""
-        poll = await _poll(uow, r.organisation, d)
+        poll = await self._recent.get(uow, r.organisation, d)
         if poll is None or poll.status is not PollStatus.OPEN:
             return Skip("the poll is not open")
         return [announcement_screen(r.t, poll, r.prefix, group=r.in_group)]
 
     async def reminder(self, uow: UnitOfWork, r: Recipient, d: Delivery) -> Composed:
         """A poll the member has not answered (checked again now)."""
-        poll = await _poll(uow, r.organisation, d)
+        poll = await self._recent.get(uow, r.organisation, d)
         now = uow.clock.now()
         if poll is None or poll.status is not PollStatus.OPEN or not poll.accepting(now):
             return Skip("the poll is not open")
@@ -190,6 +193,31 @@ async def _poll(uow: UnitOfWork, org: OrganisationInfo, d: Delivery) -> Poll | N
     if not isinstance(poll_id, int):
         return None
     return await PollRepository(uow.session).get(org.id, poll_id)
+
+
+class RecentPolls:
+    """Polls read in the last few seconds: a fan-out to thousands reads its poll once in a
+    while, not once per message. A poll closed or cancelled meanwhile is still caught: its
+    reminders expire at the close and a cancel or an early close cancels them in the table."""
+
+    def __init__(self, ttl: float = POLL_TTL) -> None:
+        self.ttl = ttl
+        self._polls: dict[tuple[int, int], tuple[Poll | None, float]] = {}
+
+    async def get(self, uow: UnitOfWork, org: OrganisationInfo, d: Delivery) -> Poll | None:
+        """The delivery's poll, as read at most ``ttl`` seconds ago."""
+        poll_id = d.payload.get("poll")
+        if not isinstance(poll_id, int):
+            return None
+        now = time.monotonic()
+        found = self._polls.get((org.id, poll_id))
+        if found is not None and now - found[1] < self.ttl:
+            return found[0]
+        poll = await _poll(uow, org, d)
+        if len(self._polls) > 100:
+            self._polls.clear()
+        self._polls[(org.id, poll_id)] = (poll, now)
+        return poll
 
 
 async def _exports(

@@ -17,12 +17,13 @@ instead (in the organisation's language); a chat that cannot be reached fails th
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, exists, select, update
 
 from bot.i18n import Translator
 from bot.members.model import Role
@@ -43,24 +44,20 @@ from bot.storage.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 PREFERRED_PLATFORM = "platform"
+ORGANISATION_TTL = 30.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Who a message is rendered for: their language and roles, where it goes."""
+    """Who a message is rendered for: their language, whether staff, where it goes."""
 
     member_id: int
     name: str
-    roles: frozenset[Role]
+    is_staff: bool  # an admin or a board member (they get the exports)
     t: Translator
     prefix: str
     organisation: OrganisationInfo
     in_group: bool = False
-
-    @property
-    def is_staff(self) -> bool:
-        """Admins and board members (they get exports)."""
-        return bool(self.roles & {Role.ADMIN, Role.BOARD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +106,7 @@ class PlatformDeliverySender:
         self.platforms = platforms
         self.not_connected_wait = not_connected_wait
         self.stats = SenderStats()
+        self._organisations: dict[int, tuple[OrganisationInfo, float]] = {}
 
     async def send(self, delivery: Delivery) -> SendOutcome:
         """Render and send one delivery; say what happened."""
@@ -125,22 +123,15 @@ class PlatformDeliverySender:
         self, uow: UnitOfWork, delivery: Delivery, compose: Composer
     ) -> SendOutcome | list[tuple[Route, Sequence[Screen]]]:
         """Where the delivery may go, in order, with its screens rendered for each platform."""
-        member = await uow.session.get(MemberRow, delivery.member_id)
-        organisation = await uow.session.get(OrganisationRow, delivery.organisation_id)
-        if member is None or organisation is None or not member.active:
+        member = (await uow.session.execute(_member(delivery.member_id))).first()
+        org = await self._organisation(uow, delivery.organisation_id)
+        if member is None or org is None or not member.active:
             return SendOutcome.skipped("the member is no longer active")
-        org = org_info(organisation)
         chat = _chat_route(delivery.payload)
         routes = [chat] if chat is not None else await self._routes(uow, member)
         routes = [r for r in routes if self.platforms is None or r.platform in self.platforms]
         if not routes:
             return SendOutcome.unreachable("no reachable account on this deployment's platforms")
-        roles = frozenset(
-            Role(role)
-            for role in await uow.session.scalars(
-                select(MemberRoleRow.role).where(MemberRoleRow.member_id == member.id)
-            )
-        )
         language = org.language if chat is not None else (member.language or org.language)
         rendered: dict[str, Composed] = {}
         ready: list[tuple[Route, Sequence[Screen]]] = []
@@ -153,7 +144,7 @@ class PlatformDeliverySender:
                 recipient = Recipient(
                     member.id,
                     member.display_name,
-                    roles,
+                    bool(member.staff),
                     Translator(language, org.timezone),
                     prefix,
                     org,
@@ -168,33 +159,44 @@ class PlatformDeliverySender:
             return SendOutcome.retry(self.not_connected_wait, "platform not connected yet")
         return ready
 
-    async def _routes(self, uow: UnitOfWork, member: MemberRow) -> list[Route]:
+    async def _organisation(
+        self, uow: UnitOfWork, organisation_id: int
+    ) -> OrganisationInfo | None:
+        """The organisation (cached a little: its name, language and timezone rarely change)."""
+        now = time.monotonic()
+        cached = self._organisations.get(organisation_id)
+        if cached is not None and now - cached[1] < ORGANISATION_TTL:
+            return cached[0]
+        row = await uow.session.get(OrganisationRow, organisation_id)
+        if row is None:
+            return None
+        info = org_info(row)
+        self._organisations[organisation_id] = (info, now)
+        return info
+
+    async def _routes(self, uow: UnitOfWork, member: Row[Any]) -> list[Route]:
         """The member's reachable accounts, preferred first."""
-        identities = list(
-            await uow.session.scalars(
-                select(IdentityRow).where(
-                    IdentityRow.member_id == member.id, IdentityRow.reachable.is_(True)
-                )
+        identities = (
+            await uow.session.execute(
+                select(
+                    IdentityRow.id,
+                    IdentityRow.platform,
+                    IdentityRow.user_key,
+                    IdentityRow.created_at,
+                ).where(IdentityRow.member_id == member.id, IdentityRow.reachable.is_(True))
             )
-        )
-        if not identities:
-            return []
+        ).all()
         preferred = (member.preferences or {}).get(PREFERRED_PLATFORM)
-        last_used = await uow.session.scalar(
-            select(ParticipationRow.platform)
-            .where(ParticipationRow.member_id == member.id)
-            .order_by(ParticipationRow.last_at.desc())
-            .limit(1)
-        )
-        identities.sort(
+        ordered = sorted(
+            identities,
             key=lambda i: (
                 i.platform != preferred,
-                i.platform != last_used,
+                i.platform != member.last_platform,
                 -i.created_at.timestamp(),
                 -i.id,
-            )
+            ),
         )
-        return [Route(i.platform, i.user_key) for i in identities]
+        return [Route(i.platform, i.user_key) for i in ordered]
 
     async def _deliver(
         self, delivery: Delivery, ready: list[tuple[Route, Sequence[Screen]]]
@@ -250,6 +252,30 @@ async def _send_all(messenger: Messenger, route: Route, screens: Sequence[Screen
     if ref is None:
         raise ValueError("nothing to send")
     return ref
+
+
+def _member(member_id: int) -> Any:
+    """One query: the member, whether staff, and the platform they last answered a poll from."""
+    last_platform = (
+        select(ParticipationRow.platform)
+        .where(ParticipationRow.member_id == MemberRow.id)
+        .order_by(ParticipationRow.last_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    staff = exists().where(
+        MemberRoleRow.member_id == MemberRow.id,
+        MemberRoleRow.role.in_([Role.ADMIN.value, Role.BOARD.value]),
+    )
+    return select(
+        MemberRow.id,
+        MemberRow.display_name,
+        MemberRow.language,
+        MemberRow.active,
+        MemberRow.preferences,
+        last_platform.label("last_platform"),
+        staff.label("staff"),
+    ).where(MemberRow.id == member_id)
 
 
 def _chat_route(payload: Mapping[str, Any]) -> Route | None:

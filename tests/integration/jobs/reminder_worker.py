@@ -1,0 +1,235 @@
+"""A bot process reduced to its scheduler, sending reminders through the real delivery path.
+
+Run: ``python -m tests.integration.jobs.reminder_worker URL NAME [options]``. The process runs
+the application's job kinds (the ``poll.reminder`` job fans out one delivery per non-voter) and
+the real ``PlatformDeliverySender`` (member, accounts, composer, rendering in the member's
+language); only the platform is replaced by a messenger that records each message in
+``sent_log`` (no unique key: the outside world). It exits when nothing is left to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import delete, func, insert, select, text
+
+from bot.core.clock import SystemClock
+from bot.jobs import keys
+from bot.jobs.screens import Composers
+from bot.jobs.service import register_jobs
+from bot.platforms.ports import Capabilities, ChatRef, MessageRef, Screen
+from bot.polls.form import parse_form, read_time_in
+from bot.polls.repository import PollRepository
+from bot.scheduling.delivery import PlatformDeliverySender
+from bot.scheduling.dispatcher import DispatcherConfig
+from bot.scheduling.model import Backoff
+from bot.scheduling.planning import schedule_job
+from bot.scheduling.runner import Scheduling
+from bot.storage.engine import create_engine
+from bot.storage.poll_tables import PollRow
+from bot.storage.schedule_tables import DeliveryRow, ScheduledJobRow
+from bot.storage.tables import IdentityRow, MemberRow, OrganisationRow
+from bot.storage.uow import Database
+from tests.integration.scheduling.fanout_worker import log_metadata, sent_log
+
+PLATFORM = "recorder"
+CAPABILITIES = Capabilities(
+    buttons=True,
+    edit_messages=False,
+    ephemeral_notice=False,
+    native_polls=False,
+    reactions_as_input=False,
+    max_text=4096,
+)
+
+
+class RecordingMessenger:
+    """A platform that records each message it is given (and may wait after it)."""
+
+    platform = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(self, db: Database, name: str, pause: float) -> None:
+        self.db, self.name, self.pause = db, name, pause
+
+    async def send(self, chat: ChatRef, screen: Screen) -> MessageRef:
+        async with self.db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SET LOCAL synchronous_commit = off"))
+            await conn.execute(
+                insert(sent_log).values(
+                    delivery_id=0,
+                    member_id=int(chat.chat_key[1:]),
+                    worker=self.name,
+                    at=time.time(),
+                )
+            )
+        assert "Reminder" in (screen.title or ""), screen
+        if self.pause:
+            await asyncio.sleep(self.pause)  # widen the sent-but-not-marked window
+        return MessageRef(chat, "1")
+
+    async def edit(self, ref: MessageRef, screen: Screen) -> None:
+        raise NotImplementedError
+
+    async def send_direct(self, user_key: str, screen: Screen) -> MessageRef:
+        return await self.send(ChatRef(PLATFORM, user_key, True), screen)
+
+
+async def seed(url: str, recipients: int) -> Database:
+    """An organisation without quiet hours, ``recipients`` members with one account each, an
+    open poll, and its reminder job due now; an empty ``sent_log``."""
+    db = Database(create_engine(url), SystemClock())
+    async with db.engine.begin() as conn:
+        await conn.run_sync(log_metadata.create_all)
+        await conn.execute(delete(sent_log))
+    async with db.uow() as uow:
+        now = uow.clock.now()
+        org = await uow.session.scalar(
+            insert(OrganisationRow)
+            .values(
+                slug="reminders",
+                name="Reminders",
+                timezone="Europe/Paris",
+                settings={"quiet_hours": "off"},
+                created_at=now,
+            )
+            .returning(OrganisationRow.id)
+        )
+        assert org is not None
+        members = (
+            await uow.session.scalars(
+                insert(MemberRow)
+                .values(
+                    [
+                        {
+                            "organisation_id": org,
+                            "display_name": f"m{i}",
+                            "language": "en",
+                            "preferences": {},
+                            "active": True,
+                            "created_at": now,
+                        }
+                        for i in range(recipients)
+                    ]
+                )
+                .returning(MemberRow.id)
+            )
+        ).all()
+        await uow.session.execute(
+            insert(IdentityRow).values(
+                [
+                    {
+                        "organisation_id": org,
+                        "member_id": m,
+                        "platform": PLATFORM,
+                        "user_key": f"u{m}",
+                        "display_name": f"m{m}",
+                        "reachable": True,
+                        "created_at": now,
+                    }
+                    for m in members
+                ]
+            )
+        )
+        spec = parse_form(
+            "Budget; type: consultation; secret: no; q: Do you agree? | single | Yes | No",
+            read_time_in(now, "Europe/Paris"),
+        )
+        polls = PollRepository(uow.session)
+        poll = await polls.add(org, spec, None, now)
+        row = await uow.session.get(PollRow, poll)
+        assert row is not None
+        row.status, row.opened_at, row.closes_at = "open", now, now + timedelta(days=2)
+        await uow.session.flush()
+        await schedule_job(
+            uow,
+            org,
+            keys.POLL_REMINDER,
+            keys.reminder_job(poll, "24h"),
+            now,
+            {"poll": poll, "offset": "24h"},
+        )
+        await uow.commit()
+    return db
+
+
+async def sends_per_member(db: Database) -> Counter[int]:
+    async with db.engine.connect() as conn:
+        return Counter((await conn.execute(select(sent_log.c.member_id))).scalars().all())
+
+
+async def unfinished(db: Database) -> int:
+    """Jobs and deliveries not finished yet."""
+    async with db.uow() as uow:
+        jobs = await uow.session.scalar(
+            select(func.count())
+            .select_from(ScheduledJobRow)
+            .where(ScheduledJobRow.state.in_(("pending", "claimed")))
+        )
+        deliveries = await uow.session.scalar(
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.state.in_(("pending", "claimed")))
+        )
+    return int(jobs or 0) + int(deliveries or 0)
+
+
+async def main(args: argparse.Namespace) -> None:
+    db = Database(create_engine(args.url), SystemClock())
+    messenger = RecordingMessenger(db, args.name, args.pause_after_send_ms / 1000)
+    sender = PlatformDeliverySender(
+        db, {PLATFORM: messenger}, Composers().table(), frozenset({PLATFORM})
+    )
+    config = DispatcherConfig(
+        workers=args.workers,
+        batch=20,
+        job_lease=timedelta(seconds=args.lease),
+        delivery_lease=timedelta(seconds=args.lease),
+        send_timeout=timedelta(seconds=min(5.0, args.lease / 2)),
+        max_in_flight=args.in_flight,
+        max_sleep=timedelta(seconds=0.3),
+        min_sleep=timedelta(milliseconds=20),
+        delivery_backoff=Backoff(base=timedelta(milliseconds=50), max_attempts=20),
+    )
+    scheduling = Scheduling.build(db, sender, config, worker_id=args.name)
+    register_jobs(scheduling)
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        await asyncio.sleep(0.5)
+        while True:
+            if not await unfinished(db):
+                stop.set()
+                return
+            await asyncio.sleep(0.2)
+
+    started = time.monotonic()
+    print(f"started {args.name}", flush=True)
+    await asyncio.gather(scheduling.dispatcher.run(stop), watch())
+    stats = scheduling.dispatcher.stats
+    print(
+        f"done {args.name} jobs={stats.jobs_done} sent={stats.sent} "
+        f"lost_claims={stats.lost_claims} seconds={time.monotonic() - started:.2f}",
+        flush=True,
+    )
+    await db.dispose()
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("name")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--in-flight", type=int, default=1)
+    parser.add_argument("--lease", type=float, default=5.0)
+    parser.add_argument("--pause-after-send-ms", type=float, default=0.0)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
