@@ -7,14 +7,19 @@ Each ballot is a whole secret deliberation ballot (a single-choice and a majorit
 answer) submitted with ``PollsService.submit`` exactly as a handler does: eligibility, lock,
 validation, participation register, pseudonym, receipt, ballot box, commit. First ballots and
 replacements are timed separately; ``--tasks`` runs that many submitters side by side.
+Rates are given per second of wall clock and per CPU-second of the benchmark process (all its
+threads, the SQLite work included): on a shared, loaded machine the second one says what the
+code sustains on one idle core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, text
@@ -82,10 +87,22 @@ async def open_poll(db: Database, org: Any, admin: Member, secrecy: Secrecy) -> 
     return poll.id
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Wall-clock seconds, and CPU seconds of this process (all its threads)."""
+
+    wall: float
+    cpu: float
+
+    def rates(self, count: int) -> str:
+        """Per second of wall clock, and per CPU-second (what an idle core would sustain)."""
+        return f"{count / self.wall:,.0f}/s wall, {count / self.cpu:,.0f}/s per CPU-second"
+
+
 async def submit_all(
     db: Database, org: Any, poll_id: int, voters: list[Member], tasks: int
-) -> float:
-    """Submit one ballot per voter with ``tasks`` concurrent submitters; returns seconds."""
+) -> Timing:
+    """Submit one ballot per voter with ``tasks`` concurrent submitters."""
     rng = random.Random(1)
     queue: asyncio.Queue[Member] = asyncio.Queue()
     for voter in voters:
@@ -102,22 +119,22 @@ async def submit_all(
                 await PollsService(uow, org).submit(voter, poll_id, answers, "bench")
                 await uow.commit()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(tasks)))
-    return time.perf_counter() - start
+    return Timing(time.perf_counter() - start, time.process_time() - cpu)
 
 
-async def calibrate(db: Database, count: int = 1000) -> float:
-    """Transactions per second of one single-row INSERT each: this machine's floor, right now."""
+async def calibrate(db: Database, count: int = 1000) -> Timing:
+    """One single-row INSERT per transaction, ``count`` times: this machine's floor, now."""
     key = "SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER"
     async with db.engine.begin() as conn:
         await conn.execute(text(f"CREATE TABLE bench_calibration (id {key} PRIMARY KEY, v TEXT)"))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         async with db.uow() as uow:
             await uow.session.execute(text("INSERT INTO bench_calibration (v) VALUES ('x')"))
             await uow.commit()
-    return count / (time.perf_counter() - start)
+    return Timing(time.perf_counter() - start, time.process_time() - cpu)
 
 
 async def run_backend(backend: str, ballots: int, tasks: list[int]) -> None:
@@ -129,7 +146,7 @@ async def run_backend(backend: str, ballots: int, tasks: list[int]) -> None:
             voters = await add_members(db, org.id, ballots)
             print(f"\n== {backend} — {ballots:,} voters ==")
             floor = await calibrate(db)
-            print(f"calibration: {floor:,.0f} single-INSERT transactions/s on this machine now")
+            print(f"calibration, single-INSERT transactions: {floor.rates(1000)}")
             for secrecy in (Secrecy.SECRET, Secrecy.NOMINATIVE):
                 for concurrency in tasks:
                     poll_id = await open_poll(db, org, admin, secrecy)
@@ -137,8 +154,8 @@ async def run_backend(backend: str, ballots: int, tasks: list[int]) -> None:
                     again = await submit_all(db, org, poll_id, voters, concurrency)
                     print(
                         f"{secrecy.value:>10}, {concurrency} task(s): "
-                        f"first ballots {ballots / first:,.0f}/s ({first:.1f} s), "
-                        f"replacements {ballots / again:,.0f}/s ({again:.1f} s)"
+                        f"first ballots {first.rates(ballots)}; "
+                        f"replacements {again.rates(ballots)}"
                     )
         finally:
             await db.dispose()
@@ -151,7 +168,7 @@ async def main() -> None:
     parser.add_argument("--ballots", type=int, default=5000)
     parser.add_argument("--tasks", type=int, nargs="+", default=[1, 8])
     args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    print(f"machine: {describe_machine()}, load average {os.getloadavg()[0]:.1f}")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
         await run_backend(backend, args.ballots, args.tasks)

@@ -76,14 +76,16 @@ class BallotBox:
         self,
         organisation_id: int,
         poll_id: int,
+        opened_at: datetime,
         member_id: int,
         college_key: str | None,
         platform: str,
         at: datetime,
     ) -> bool:
-        """Record that a member takes part (first and last time), if the poll is open now.
+        """Record that a member takes part (first and last time), if the poll is open now
+        and was opened at ``opened_at`` (so what the caller read about it still holds).
 
-        Returns False, writing nothing, when the poll is not open. Signing locks the poll
+        Returns False, writing nothing, otherwise. Signing locks the poll
         row shared (``FOR SHARE``: a close waits for this ballot, or this ballot for the
         close, which it then sees) and this (poll, member) exclusively — row locks on
         PostgreSQL, the database write lock on SQLite.
@@ -91,6 +93,7 @@ class BallotBox:
         values = {
             "organisation_id": organisation_id,
             "poll_id": poll_id,
+            "opened_at": opened_at,
             "member_id": member_id,
             "college_key": college_key,
             "platform": platform[:16],
@@ -121,10 +124,12 @@ class BallotBox:
         submitted_at: datetime | None,
         receipt: str | None,
         answers: Sequence[StoredAnswer],
+        skipped: Sequence[int] = (),
     ) -> tuple[str | None, bool]:
         """Put a voter's whole ballot in the box, replacing theirs if any (sign the register
         first). Returns the ballot's receipt (a replaced ballot keeps its own) and whether a
-        ballot was replaced. One upsert on the unique (poll, voter key) does both."""
+        ballot was replaced. One upsert on the unique (poll, voter key) does both; answers are
+        upserted too, and a replaced ballot loses its answers to the ``skipped`` questions."""
         proposed = new_ballot_id()
         values = {
             "id": proposed,
@@ -140,30 +145,18 @@ class BallotBox:
         result = await connection.execute(_statements(self._postgres).ballot, values)
         ballot_id, kept_receipt = result.one()
         replaced = ballot_id != proposed
-        if replaced:
-            await connection.execute(delete(_ANSWERS).where(_ANSWERS.c.ballot_id == ballot_id))
-        await self._insert_answers(ballot_id, college_key, answers)
+        if replaced and skipped:
+            await connection.execute(
+                delete(_ANSWERS).where(
+                    _ANSWERS.c.ballot_id == ballot_id, _ANSWERS.c.question_id.in_(list(skipped))
+                )
+            )
+        if answers:
+            await connection.execute(
+                _statements(self._postgres).answers,
+                _answer_rows(ballot_id, college_key, answers),
+            )
         return kept_receipt, replaced
-
-    async def _insert_answers(
-        self, ballot_id: str, college_key: str | None, answers: Sequence[StoredAnswer]
-    ) -> None:
-        if not answers:
-            return
-        connection = await self.session.connection()
-        await connection.execute(
-            _ANSWERS.insert(),
-            [
-                {
-                    "ballot_id": ballot_id,
-                    "question_id": answer.question_id,
-                    "college_key": college_key,
-                    "value": answer.value,
-                    "text": answer.text,
-                }
-                for answer in answers
-            ],
-        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -266,6 +259,22 @@ class _Statements:
 
     register: Any
     ballot: Any
+    answers: Any
+
+
+def _answer_rows(
+    ballot_id: str, college_key: str | None, answers: Sequence[StoredAnswer]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "ballot_id": ballot_id,
+            "question_id": answer.question_id,
+            "college_key": college_key,
+            "value": answer.value,
+            "text": answer.text,
+        }
+        for answer in answers
+    ]
 
 
 @cache
@@ -279,6 +288,7 @@ def _statements(postgres: bool) -> _Statements:
             _POLLS.c.id == poll_id,
             _POLLS.c.organisation_id == bindparam("organisation_id", type_=Integer()),
             _POLLS.c.status == PollStatus.OPEN.value,
+            _POLLS.c.opened_at == bindparam("opened_at", type_=UTCDateTime()),
             or_(_POLLS.c.closes_at.is_(None), _POLLS.c.closes_at > at),
         )
         .with_for_update(read=True)  # PostgreSQL: FOR SHARE; SQLite: its write lock
@@ -314,7 +324,16 @@ def _statements(postgres: bool) -> _Statements:
             "submitted_at": ballot.excluded.submitted_at,
         },
     ).returning(_BALLOTS.c.id, _BALLOTS.c.receipt)
-    return _Statements(register, ballot_upsert)
+    answers = dialect_insert(_ANSWERS)
+    answers_upsert = answers.on_conflict_do_update(
+        index_elements=["ballot_id", "question_id"],
+        set_={
+            "college_key": answers.excluded.college_key,
+            "value": answers.excluded.value,
+            "text": answers.excluded.text,
+        },
+    )
+    return _Statements(register, ballot_upsert, answers_upsert)
 
 
 _BALLOT_COLUMNS = (

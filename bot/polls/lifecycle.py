@@ -8,6 +8,7 @@ from typing import Any
 from bot.core.errors import DomainError
 from bot.members.model import Member
 from bot.members.repository import AuditRepository
+from bot.polls import open_polls
 from bot.polls.model import Poll, PollKind, PollStatus
 from bot.polls.repository import PollRepository
 from bot.polls.seal import seal_ballot_box
@@ -46,6 +47,7 @@ class Lifecycle:
         """Move a poll to ``target`` after checking the lifecycle rules (``note`` is audited)."""
         row, poll = await self.locked(poll_id)
         poll.check_transition(target, now)
+        open_polls.forget(self.polls.session.bind, poll_id)
         before = poll.status.value
         details: dict[str, Any] = {"status": target.value, **(note or {})}
         if target is PollStatus.OPEN:

@@ -15,7 +15,7 @@ from bot.core.errors import DomainError, PermissionDenied
 from bot.members.model import Member, Statutes
 from bot.members.repository import AuditRepository
 from bot.members.service import OrganisationInfo
-from bot.polls import export, results
+from bot.polls import export, open_polls, results
 from bot.polls.ballot_box import BallotBox, StoredAnswer
 from bot.polls.codec import decode_stored, encode_answer, spec_to_json
 from bot.polls.lifecycle import Lifecycle
@@ -200,26 +200,28 @@ class PollsService:
         ``bot.polls.questions``; skipped optional questions are left out. Either the whole
         ballot is valid and written, or ``DomainError`` is raised and nothing changes.
 
-        Four statements: read the poll (no lock), sign the register, upsert the ballot, insert
-        its answers. Signing succeeds only if the poll is still open, and locks the poll row
-        shared and this (poll, member) exclusively (row locks on PostgreSQL, the database
-        write lock on SQLite): one member's racing submissions run one after the other, and a
-        ballot is in the box before a close seals it, or refused. What was read before
-        signing stays true while the poll is open (questions, pinned statutes, secret).
+        Statements: read the poll (skipped when its definition is remembered, see
+        ``open_polls``), sign the register, upsert the ballot, insert its answers. Signing
+        succeeds only if the poll is still open since the opening the caller read about, and
+        locks the poll row shared and this (poll, member) exclusively (row locks on
+        PostgreSQL, the database write lock on SQLite): one member's racing submissions run
+        one after the other, and a ballot is in the box before a close seals it, or refused.
         """
-        loaded = await self._current(poll_id)
+        loaded = open_polls.recall(self._database, poll_id) or await self._current(poll_id)
+        ballot = await self._check_and_sign(loaded, member, answers, platform)
+        if ballot is None:
+            open_polls.forget(self._database, poll_id)
+            loaded = await self._current(poll_id)
+            ballot = await self._check_and_sign(loaded, member, answers, platform)
+            if ballot is None:
+                raise DomainError("poll.closed", {"poll": poll_id})
         poll = loaded.poll
-        _check_can_answer(loaded, member, self.now)
-        ballot = poll.check_ballot(answers)
         stored = [
             _stored(question.id, question.method, encode_answer(question, answer))
             for question in poll.questions
             if question.position in ballot
             for answer in (ballot[question.position],)
         ]
-        if not await self._sign(member, poll_id, platform):
-            _check_can_answer(await self._current(poll_id), member, self.now)
-            raise DomainError("poll.closed", {"poll": poll_id})
         secret_ballot = poll.is_secret
         receipt, replaced = await self.box.put(
             poll.id,
@@ -229,6 +231,7 @@ class PollsService:
             submitted_at=None if secret_ballot else self.now,
             receipt=new_receipt() if secret_ballot else None,
             answers=stored,
+            skipped=[q.id for q in poll.questions if q.position not in ballot and q.id],
         )
         return Submission(poll.id, receipt, replaced, poll.spec.closes_at)
 
@@ -270,10 +273,33 @@ class PollsService:
 
     # --- internals -------------------------------------------------------------------------
 
-    async def _sign(self, member: Member, poll_id: int, platform: str) -> bool:
-        return await self.box.sign_register(
-            self.org.id, poll_id, member.id, member.college_key, platform, self.now
+    @property
+    def _database(self) -> object:
+        """What identifies this database for the memory of open polls (its engine)."""
+        return self.uow.session.bind
+
+    async def _check_and_sign(
+        self, loaded: LoadedPoll, member: Member, answers: Mapping[int, object], platform: str
+    ) -> dict[int, Answer] | None:
+        """Check the member and the ballot against the poll, then sign the register.
+
+        Returns the checked ballot, or None when the signature is refused: the poll closed
+        meanwhile, or ``loaded`` is not about the poll's current opening (a stale memory).
+        """
+        poll = loaded.poll
+        _check_can_answer(loaded, member, self.now)
+        ballot = poll.check_ballot(answers)
+        assert poll.opened_at is not None
+        signed = await self.box.sign_register(
+            self.org.id,
+            poll.id,
+            poll.opened_at,
+            member.id,
+            member.college_key,
+            platform,
+            self.now,
         )
+        return ballot if signed else None
 
     async def _current(self, poll_id: int) -> LoadedPoll:
         """The poll as it stands, opening it first if it was scheduled and its time has come."""
@@ -284,6 +310,7 @@ class PollsService:
             await self._open_if_due(poll_id)
             loaded = await self.polls.load(self.org.id, poll_id)
             assert loaded is not None
+        open_polls.remember(self._database, loaded)
         return loaded
 
     async def _open_if_due(self, poll_id: int) -> int | None:

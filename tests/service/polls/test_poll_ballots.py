@@ -248,3 +248,20 @@ async def test_cancelled_and_draft_polls_refuse_ballots(world: World) -> None:
     with refused("poll.unknown"):
         await world.run(lambda s: s.submit(voter, 999, GOOD, "shell"))
     assert await box_state(world) == (0, 0, 0, 0)
+
+
+async def test_a_replacement_that_skips_an_optional_question_drops_its_old_answer(
+    world: World,
+) -> None:
+    admin = await world.admin()
+    voter = await world.member(college="salaries")
+    questions = (
+        new_question("Adopter ?", QuestionMethod.SINGLE, ["Oui", "Non"]),
+        new_question("Un mot ?", QuestionMethod.FREE_TEXT, optional=True),
+    )
+    poll_id = await world.open_poll(admin, consultation(*questions))
+    await world.run(lambda s: s.submit(voter, poll_id, {1: "A", 2: "Bravo"}, "shell"))
+    await world.run(lambda s: s.submit(voter, poll_id, {1: "B"}, "shell"))
+    mine = await world.run(lambda s: s.my_ballot(voter, poll_id))
+    assert mine is not None and mine.answers == {1: "B"}
+    assert await box_state(world) == (1, 1, 1, 2)
