@@ -51,6 +51,8 @@ class MatrixSettings(BaseModel):
     store_path: Path = Path("data/matrix-store")
     allowed_homeservers: list[str] = Field(default_factory=list)
     trust_policy: Literal["trust_on_first_use", "ignore_unverified"] = "trust_on_first_use"
+    #: Group rooms (room ids, `!abc:coop.example`) where the bot reads commands and posts polls.
+    rooms: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

@@ -1,7 +1,8 @@
 """The Matrix adapter: sync events -> Interactions -> Dispatcher -> replies in the room.
 
 Who is heard: people of allowed homeservers, in their DM with the bot (any input) or in a
-configured group room (commands only). Everything else is ignored without an answer.
+configured group room (commands, and responses to the room polls the bot posted; see
+`room_polls.py`). Everything else is ignored without an answer.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ from nio.crypto.attachments import decrypt_attachment
 from sqlalchemy import update
 
 from bot.app import App
+from bot.i18n import Translator, negotiate_language
 from bot.members.repository import MemberRepository
 from bot.platforms.matrix.client import MatrixClient, MatrixError
 from bot.platforms.matrix.config import MatrixConfig
 from bot.platforms.matrix.delivery import DeliveryMessenger
 from bot.platforms.matrix.dm import DirectRooms
-from bot.platforms.matrix.inbound import PollAnswer, Reacted, SentFile, TypedText, classify
+from bot.platforms.matrix.inbound import (
+    Inbound,
+    PollAnswer,
+    Reacted,
+    SentFile,
+    TypedText,
+    classify,
+)
 from bot.platforms.matrix.messenger import CAPABILITIES, PLATFORM, MatrixMessenger
+from bot.platforms.matrix.room_polls import RoomPolls, is_poll_command, is_post_command
 from bot.platforms.matrix.state import AdapterState, MenuStore, SyncProgress
 from bot.platforms.matrix.sync import RoomWork, SyncLoop
 from bot.platforms.matrix.workers import RoomWorkers
@@ -37,12 +47,17 @@ from bot.platforms.ports import (
     PlatformUser,
     Reply,
     Screen,
+    Tone,
 )
 from bot.platforms.text_commands import parse_text
 from bot.storage.tables import IdentityRow
 
 log = logging.getLogger(__name__)
 UNREACHABLE_ERRORS = frozenset({"M_FORBIDDEN", "M_UNKNOWN", "M_NOT_FOUND", "M_INVALID_PARAM"})
+
+
+class TooLarge:
+    """A file over `max_file_bytes`: answered with a message, never handed to a handler."""
 
 
 class MatrixAdapter:
@@ -56,6 +71,7 @@ class MatrixAdapter:
         self.dms = DirectRooms(self.client, config)
         self.menus = MenuStore(self.state)
         self.messenger = MatrixMessenger(self.client, self.dms, self.menus, config)
+        self.room_polls = RoomPolls(app, self.messenger, config)
         self.progress = SyncProgress()
         self.workers = RoomWorkers(self._handle_work, self._work_done)
         self.sync = SyncLoop(self.client, self.state, config, self.workers.submit, self.progress)
@@ -74,10 +90,13 @@ class MatrixAdapter:
             self.app.messengers[PLATFORM] = DeliveryMessenger(self.messenger)  # scheduled
             syncing = asyncio.create_task(self.sync.run(), name="matrix sync")
             stopping = asyncio.create_task(stop.wait(), name="matrix stop")
+            watching = asyncio.create_task(
+                self.room_polls.watch(self.sync.ready), name="matrix room polls"
+            )
             await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (syncing, stopping):
+            for task in (syncing, stopping, watching):
                 task.cancel()
-            results = await asyncio.gather(syncing, stopping, return_exceptions=True)
+            results = await asyncio.gather(syncing, stopping, watching, return_exceptions=True)
             await self.workers.drain(timeout=5)
             await self.sync.save_token()
             if isinstance(results[0], Exception):
@@ -98,18 +117,35 @@ class MatrixAdapter:
         room = self.client.nio.rooms.get(work.room_id)
         if room is None:
             return
+        answers: list[tuple[str, str, PollAnswer]] = []  # a run of poll responses, in order
         for event in work.events:
-            await self.handle_event(room, event)
+            item = classify(event, self.client.user_id)
+            if isinstance(item, PollAnswer):
+                answers.append((event.event_id, event.sender, item))
+                continue
+            if answers:
+                await self.room_polls.responses(room.room_id, answers)
+                answers = []
+            await self.handle_event(room, event, item)
+        if answers:
+            await self.room_polls.responses(room.room_id, answers)
 
-    async def handle_event(self, room: MatrixRoom, event: Event) -> None:
+    async def handle_event(
+        self, room: MatrixRoom, event: Event, item: Inbound | None = None
+    ) -> None:
         """Turn one event into an interaction, dispatch it, deliver the reply."""
-        item = classify(event, self.client.user_id)
-        if item is None or not self.config.allows(event.sender):
+        if item is None:
+            item = classify(event, self.client.user_id)
+        if item is None or isinstance(item, PollAnswer) or not self.config.allows(event.sender):
             return
         chat = self._chat(room, event.sender)
         if chat is None:
             return
         intent = await self._intent(item, chat)
+        if isinstance(intent, TooLarge):
+            if chat.is_direct:
+                await self._too_large(room, event, chat)
+            return
         if intent is None or (not chat.is_direct and not isinstance(intent, Command)):
             return
         origin = (
@@ -125,8 +161,13 @@ class MatrixAdapter:
             received_at=self.app.clock.now(),
             origin=origin,
         )
-        reply = await self.app.dispatcher.handle(interaction, CAPABILITIES)
+        if is_post_command(intent):
+            reply = await self.room_polls.run_post_command(interaction)
+        else:
+            reply = await self.app.dispatcher.handle(interaction, CAPABILITIES)
         await self.deliver(interaction, reply, editable=isinstance(item, Reacted))
+        if is_poll_command(intent):
+            self.room_polls.wake()  # it may have closed a poll posted in a room
 
     def _chat(self, room: MatrixRoom, sender: str) -> ChatRef | None:
         if room.room_id in self.config.group_rooms:
@@ -135,29 +176,28 @@ class MatrixAdapter:
             return ChatRef(PLATFORM, room.room_id, True)
         return None
 
-    async def _intent(self, item: Any, chat: ChatRef) -> Intent | None:
+    async def _intent(self, item: Inbound, chat: ChatRef) -> Intent | TooLarge | None:
         if isinstance(item, TypedText):
             return parse_text(item.text)
         if isinstance(item, Reacted):
             action = await self.menus.choice(item.target_event_id, item.number)
             return ActionInvoked(action) if action is not None else None
-        if isinstance(item, SentFile):
+        if isinstance(item, SentFile) and chat.is_direct:
             return await self._file(item)
-        if isinstance(item, PollAnswer):
-            log.debug("matrix: native poll answers are not wired yet")
         return None
 
-    async def _file(self, item: SentFile) -> FileInput | None:
+    async def _file(self, item: SentFile) -> FileInput | TooLarge | None:
         if item.size is not None and item.size > self.config.max_file_bytes:
-            log.info("matrix: file too large, ignored")
-            return FileInput(item.filename, b"", item.caption)
+            return TooLarge()
         nio = self.client.nio
         response = await self.client.call(lambda: nio.download(item.mxc), "download")
         if not isinstance(response, MemoryDownloadResponse):
             return None
+        # The declared size may be missing or wrong: an encrypted file's ciphertext is as long
+        # as its content, so the downloaded length is the real one.
         data = bytes(response.body[: self.config.max_file_bytes + 1])
         if len(data) > self.config.max_file_bytes:
-            return FileInput(item.filename, b"", item.caption)
+            return TooLarge()
         if item.encryption is not None:
             try:
                 data = decrypt_attachment(
@@ -170,6 +210,28 @@ class MatrixAdapter:
                 log.warning("matrix: an encrypted file could not be decrypted")
                 return None
         return FileInput(item.filename, data, item.caption)
+
+    async def _too_large(self, room: MatrixRoom, event: Event, chat: ChatRef) -> None:
+        """Say the file is too large, in the person's language (once per event)."""
+        org = await self.app.dispatcher.organisation()
+        async with self.app.db.uow() as uow:
+            if not await uow.claim_event(f"matrix:{event.event_id}"):
+                return
+            member = await MemberRepository(uow.session).by_identity(
+                org.id, PLATFORM, event.sender
+            )
+            await uow.commit()
+        language = (member.language if member else None) or negotiate_language(None, org.language)
+        t = Translator(language, org.timezone)
+        text = t(
+            "This file is too large: {megabytes} MB at most.",
+            megabytes=t.number(round(self.config.max_file_bytes / 1_000_000, 1)),
+        )
+        log.info("matrix: file too large", extra={"room": room.room_id})
+        try:
+            await self.messenger.send(chat, Screen(text=text, tone=Tone.ERROR))
+        except MatrixError as error:
+            log.error("matrix: reply not delivered: %s", error)
 
     async def deliver(self, ix: Interaction, reply: Reply, editable: bool = False) -> None:
         """Send the reply's screens to the chat, then its outbox to other members."""

@@ -52,6 +52,9 @@ class MatrixConfig:
     #: The bot reacts with 1️⃣ 2️⃣ ... under menus of at most this many choices (0: never).
     react_to_menus: int = 5
     max_file_bytes: int = 2_000_000
+    #: How often (seconds) the adapter looks for closed polls whose room poll is not ended
+    #: yet (only while there is one; a `poll` command typed on Matrix looks at once).
+    room_poll_check: float = 5.0
     device_name: str = "Parvis"
 
     @classmethod
@@ -61,7 +64,6 @@ class MatrixConfig:
             raise ValueError("PARVIS_MATRIX__HOMESERVER and PARVIS_MATRIX__USER_ID are required")
         if settings.password is None and settings.access_token is None:
             raise ValueError("set PARVIS_MATRIX__PASSWORD or PARVIS_MATRIX__ACCESS_TOKEN")
-        rooms = getattr(settings, "rooms", None) or ()
         return cls(
             homeserver=settings.homeserver.rstrip("/"),
             user_id=settings.user_id,
@@ -73,7 +75,7 @@ class MatrixConfig:
             store_path=settings.store_path,
             allowed_homeservers=frozenset(s.lower() for s in settings.allowed_homeservers),
             trust_policy=settings.trust_policy,
-            group_rooms=frozenset(rooms),
+            group_rooms=frozenset(settings.rooms),
         )
 
     @property

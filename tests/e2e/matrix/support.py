@@ -153,10 +153,10 @@ class Member:
         db = bot.adapter.app.db
 
         async def handled() -> bool:
-            if bot.adapter.workers.busy:
-                return False
             async with db.uow() as uow:
-                return await uow.event_seen(f"matrix:{sent}")
+                seen = await uow.event_seen(f"matrix:{sent}")
+            # busy is read after the query: the worker may have claimed the event while it ran
+            return seen and not bot.adapter.workers.busy
 
         await eventually(handled, timeout)
         page = await self.client.room_messages(self.room_id, None, limit=50)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from nio import MemoryDownloadResponse, RoomEncryptedFile, RoomEncryptedImage, RoomMessageFile
+from nio import (
+    MemoryDownloadResponse,
+    RoomEncryptedFile,
+    RoomEncryptedImage,
+    RoomMessageFile,
+    UploadResponse,
+)
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
@@ -144,3 +151,26 @@ async def test_bot_opens_an_encrypted_dm_posts_edits_and_pictures(
     )
     await bob.replies_so_far(settle=0)  # "Rappel" and the rest are read
     assert "Bob" in await bob.say("!whoami")  # and answers in that DM are heard
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_file_over_the_size_cap_gets_a_clear_message(
+    app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
+) -> None:
+    bot = await matrix_bot(max_file_bytes=100_000)
+    alice = await matrix_member(bot)
+    await make_admin(app, alice.user_id, "Alice", "en")
+    await alice.open_dm()
+    await alice.say("!roster import")
+    big = ROSTER + b"x" * 150_000
+    await alice.send_file("roster.csv", big)  # its declared size is over the cap
+    refused = (await alice.next_reply()).event.body
+    assert "This file is too large: 0.1 MB at most." in refused and "empty" not in refused
+
+    upload, _ = await alice.client.upload(
+        io.BytesIO(big), content_type="text/csv", filename="roster.csv", filesize=len(big)
+    )
+    assert isinstance(upload, UploadResponse), upload
+    content = {"msgtype": "m.file", "body": "roster.csv", "url": upload.content_uri}
+    await alice.send_content(content)  # no declared size: the download is cut at the cap
+    assert "too large" in (await alice.next_reply()).event.body
