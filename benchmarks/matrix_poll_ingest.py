@@ -368,7 +368,7 @@ async def postgres_url() -> tuple[str, Any]:
     """A fresh PostgreSQL database on 127.0.0.1 (dropped by the returned coroutine)."""
     from tests.support import databases
 
-    databases.start_postgres_if_down()
+    await asyncio.to_thread(databases.start_postgres_if_down)  # it runs its own event loop
     name = databases.unique_name("parvis_bench")
     url = await databases.create_pg_database(name)
     return url, databases.drop_pg_database(name)
