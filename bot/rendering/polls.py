@@ -94,6 +94,8 @@ def results_screen(
         ),
     ]
     for key, part in outcome.participation.colleges.items():
+        if not key:
+            continue  # members outside any collège: already in the overall line
         lines.append(
             f"  {colleges.get(key, key)}: {part.voted}/{part.eligible} ({t.percent(part.rate)})"
         )
