@@ -70,8 +70,11 @@ class Accumulator(ABC, Generic[K, D]):
             box.invalid += count
             return
         box.valid += count
-        for key in keys:
-            box.counts[key] += count
+        if count == 1:
+            box.counts.update(keys)  # counted in C: the hot path of ballot-by-ballot streams
+        else:
+            for key in keys:
+                box.counts[key] += count
 
     def finish(self, rules: CountingRules | None = None) -> TallyResult[D]:
         """Combine the aggregates under the statutes' counting rules (pure; may be repeated)."""

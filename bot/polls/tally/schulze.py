@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import combinations, product
 from typing import Any
 
 from bot.polls.tally.accumulator import Accumulator
@@ -108,11 +109,11 @@ class SchulzeTally(Accumulator[Pair, SchulzeDetail]):
         ranked = parse_ranking(answer, self._known)
         if ranked is None:
             return None
-        unranked = [option for option in self.options if option not in ranked]
-        pairs: list[Pair] = []
-        for index, better in enumerate(ranked):
-            pairs.extend((better, worse) for worse in ranked[index + 1 :])
-            pairs.extend((better, worse) for worse in unranked)
+        pairs: list[Pair] = list(combinations(ranked, 2))
+        if len(ranked) < len(self.options):
+            placed = set(ranked)
+            unranked = [option for option in self.options if option not in placed]
+            pairs.extend(product(ranked, unranked))
         return tuple(pairs)
 
     def _analyse(self, mass: Mapping[Pair, Fraction], basis: Basis) -> SchulzeDetail:
