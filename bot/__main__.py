@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--as", dest="user", default="admin", help="your name in the shell")
     shell.add_argument("--language", default=None, help="language hint (fr, en)")
     shell.add_argument("--example", action="store_true", help="load the example cooperative")
+    shell.add_argument(
+        "--scheduler",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run scheduled work (polls on time, reminders, digests) while the shell is open "
+        "(default: on when typing in a terminal)",
+    )
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -86,6 +93,7 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout,
             Path("data") / "shell-files",
             args.language,
+            app.messengers,
         )
         interactive = sys.stdin.isatty()
         if interactive:
@@ -93,7 +101,19 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
                 "Parvis — type /help (or /aide), /quit to leave. "
                 "Start a line with @name to speak as someone else."
             )
-        await session.run(sys.stdin, interactive)
+        stop = asyncio.Event()
+        scheduler = None
+        if args.scheduler if args.scheduler is not None else interactive:
+            from bot.jobs.service import scheduling_runner
+
+            run_scheduler = scheduling_runner(frozenset({"shell"}))
+            scheduler = asyncio.create_task(run_scheduler(app, stop))
+        try:
+            await session.run(sys.stdin, interactive)
+        finally:
+            stop.set()
+            if scheduler is not None:
+                await scheduler
     finally:
         await app.close()
     return 0

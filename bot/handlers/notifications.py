@@ -7,6 +7,7 @@ from dataclasses import replace
 from babel.dates import get_day_names
 
 from bot.core.errors import DomainError
+from bot.handlers import nudges
 from bot.handlers.context import Context
 from bot.i18n import N_, Translator
 from bot.members.model import Role
@@ -48,6 +49,8 @@ async def notifications(ix: Interaction, ctx: Context) -> Reply:
         return await _set_digest(ctx, rest)
     if sub in ORG_QUIET and rest:
         return await _set_org_quiet(ctx, rest)
+    if sub in nudges.VIA and rest:
+        return await nudges.choose_platform(ctx, rest)
     raise DomainError("error.bad_arguments", {"usage": _usage(ctx)})
 
 
@@ -65,7 +68,7 @@ def _done(text: str) -> Reply:
 
 def _usage(ctx: Context) -> str:
     cmd = ctx.cmd("notifications")
-    usage = f"{cmd} on|off · {cmd} quiet 22:00-07:30|off|default"
+    usage = f"{cmd} on|off · {cmd} quiet 22:00-07:30|off|default · {cmd} via PLATFORM|auto"
     if ctx.member is not None and ctx.member.is_admin:
         usage += f" · {cmd} digest mon 09:00|off · {cmd} default-quiet 21:00-08:00|off"
     return usage
@@ -98,6 +101,7 @@ async def _show(ctx: Context, prefs: NotificationPrefs) -> Reply:
         lines.append(t("Quiet hours: {hours} (yours)", hours=_hours(quiet)))
     else:
         lines.append(t("Quiet hours: {hours} (the organisation's default)", hours=_hours(quiet)))
+    lines.append(await nudges.platform_line(ctx))
     if ctx.member is not None and (ctx.member.is_admin or _is_board(ctx)):
         if org.digest is None:
             lines.append(t("Board digest: off"))

@@ -13,9 +13,11 @@ from bot.jobs.planning import put_job
 from bot.jobs.poll_jobs import plan_reminders
 from bot.jobs.settings import AnnounceChat, announce_chats, with_chats
 from bot.members.model import Role
+from bot.members.repository import MemberRepository
 from bot.platforms.ports import ActionInvoked, Command, Interaction, Reply, Screen, Tone
 from bot.polls.service import PollsService
 from bot.rendering.digest import digest_screen
+from bot.scheduling.delivery import PREFERRED_PLATFORM
 from bot.scheduling.model import DIGEST
 from bot.storage.schedule_tables import DeliveryRow
 from bot.storage.tables import OrganisationRow
@@ -187,3 +189,46 @@ async def announce_command(ix: Interaction, ctx: Context) -> Reply:
             + "\n".join(f"• {c.platform}: {c.title or c.chat_key}" for c in chats)
         )
     return Reply.of(Screen(text=text))
+
+
+# --- /notifications via ----------------------------------------------------------------------
+
+VIA = {"via", "par", "sur"}
+AUTO = {"auto", "default", "defaut", "défaut"}
+
+
+async def choose_platform(ctx: Context, text: str) -> Reply:
+    """/notifications via telegram|matrix|auto: where scheduled messages reach the member."""
+    member = ctx.require_member()
+    t, word = ctx.t, text.strip().lower()
+    repository = MemberRepository(ctx.uow.session)
+    platforms = sorted({i.platform for i in await repository.identities(member.id)})
+    row = await repository.row(member.id)
+    preferences = dict(row.preferences or {})
+    if word in AUTO:
+        preferences.pop(PREFERRED_PLATFORM, None)
+        text = t("Messages will reach you where you last answered a poll.")
+    elif word in platforms:
+        preferences[PREFERRED_PLATFORM] = word
+        text = t(
+            "Announcements, reminders and results will reach you on {platform}.",
+            platform=word.capitalize(),
+        )
+    else:
+        raise DomainError(
+            "notifications.unknown_platform",
+            {"platforms": ", ".join([*platforms, "auto"])},
+        )
+    row.preferences = preferences
+    await ctx.uow.session.flush()
+    return Reply.of(Screen(text=text, tone=Tone.SUCCESS))
+
+
+async def platform_line(ctx: Context) -> str:
+    """For /notifications: where scheduled messages go."""
+    member = ctx.require_member()
+    row = await MemberRepository(ctx.uow.session).row(member.id)
+    chosen = (row.preferences or {}).get(PREFERRED_PLATFORM)
+    if isinstance(chosen, str):
+        return ctx.t("Messages reach you on: {platform}", platform=chosen.capitalize())
+    return ctx.t("Messages reach you on: the platform where you last answered a poll")

@@ -100,6 +100,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "announce.group_only": N_(
         "Type {command} in the group where new polls should be announced, not here."
     ),
+    "notifications.unknown_platform": N_("You have no account there. Choose one of: {platforms}."),
     "ballot.review_hint": N_(
         "Type “send” to send your ballot, or the number of a question to change it."
     ),

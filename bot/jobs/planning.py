@@ -3,7 +3,7 @@
 ``plan_poll_jobs`` is called after every lifecycle move (``/poll schedule|open|close|cancel``)
 and by the periodic sweep, so the schedule always follows the polls:
 
-* scheduled: ``open`` at the opening time; open: ``open`` now if it never ran (announce);
+* scheduled: ``open`` at the opening time; open: ``open`` now if it has not run (announce);
 * scheduled or open with a closing time: ``close``, one ``reminder`` per offset still ahead,
   ``turnout`` (defaults 72 h / 24 h / 3 h and 24 h before the close);
 * closed: ``close`` now (the results report) and the pending nudges cancelled;
@@ -107,10 +107,10 @@ async def plan_poll_jobs(uow: UnitOfWork, poll: Poll, *, revive: bool = True) ->
         await put_job(
             uow, org, keys.POLL_OPEN, keys.open_job(poll.id), spec.opens_at, payload, revive=revive
         )
-    elif status is PollStatus.OPEN:
+    elif status is PollStatus.OPEN:  # announce it now, unless that was done already
         opened = poll.opened_at or now
         await put_job(
-            uow, org, keys.POLL_OPEN, keys.open_job(poll.id), opened, payload, revive=False
+            uow, org, keys.POLL_OPEN, keys.open_job(poll.id), opened, payload, revive=revive
         )
     else:
         return

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=5)
+ADAPTERS_WAIT = 30.0  # seconds
 #: Two sends in flight per process: about 30 messages/s through Telegram's ~40 ms round trip;
 #: a crashed process may then re-send at most 2 messages (see docs/scheduling.md).
 DEFAULT_CONFIG = DispatcherConfig(max_in_flight=2, batch=20)
@@ -90,6 +91,21 @@ async def _sweep_forever(db: Database, wake: Callable[[], None], stop: asyncio.E
             await asyncio.wait_for(stop.wait(), SWEEP_EVERY.total_seconds())
 
 
+async def _adapters_ready(
+    app: App, platforms: frozenset[str], stop: asyncio.Event, limit: float = ADAPTERS_WAIT
+) -> None:
+    """Give the adapters a moment to connect, so the first messages need not be postponed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not stop.is_set() and loop.time() < deadline:
+        if platforms <= set(app.messengers):
+            return
+        await asyncio.sleep(0.1)
+    missing = sorted(platforms - set(app.messengers))
+    if missing:
+        log.warning("scheduling starts without %s (not connected yet)", ", ".join(missing))
+
+
 def scheduling_runner(
     platforms: frozenset[str] | None = None, config: DispatcherConfig | None = None
 ) -> Callable[[App, asyncio.Event], Coroutine[None, None, None]]:
@@ -97,6 +113,7 @@ def scheduling_runner(
 
     async def run(app: App, stop: asyncio.Event) -> None:
         scheduling = build_scheduling(app, platforms, config)
+        await _adapters_ready(app, platforms or frozenset(), stop)
         sweeper = asyncio.create_task(_sweep_forever(app.db, scheduling.wake, stop))
         try:
             await scheduling.run(stop)

@@ -159,6 +159,21 @@ class Claims:
             **{self._error_column: error},
         )
 
+    async def postpone(
+        self, session: AsyncSession, ref: ClaimRef, due_at: datetime, error: str | None
+    ) -> bool:
+        """Put a claimed row back for later without counting this attempt."""
+        return await self._change(
+            session,
+            ref,
+            state=PENDING,
+            due_at=due_at,
+            claimed_by=None,
+            lease_until=None,
+            attempts=self.table.attempts - 1,
+            **{self._error_column: error},
+        )
+
     async def release(self, session: AsyncSession, ref: ClaimRef) -> bool:
         """Give an untouched claim back (shutting down): due again now, attempt not counted."""
         return await self._change(

@@ -8,8 +8,9 @@ deployment runs — render the message **in the member's language** for that pla
 
 Outcomes: sent; ``RecipientUnreachable`` marks that account unreachable and tries the next
 one, and the member is unreachable when none is left; a platform not connected yet
-(``PlatformUnavailable``, or no messenger registered) means retry later; any other error
-(network, 5xx, flood wait beyond the adapter's own retries) is a retry with backoff.
+(``PlatformUnavailable``, or no messenger registered) postpones the message without counting
+an attempt (it waits for the platform, or for its expiry); any other error (network, 5xx,
+flood wait beyond the adapter's own retries) is a retry with backoff.
 A delivery whose payload names a chat (``{"platform", "chat"}``) is posted in that group chat
 instead (in the organisation's language); a chat that cannot be reached fails the delivery.
 """
@@ -98,7 +99,7 @@ class PlatformDeliverySender:
         composers: Mapping[str, Composer],
         platforms: frozenset[str] | None = None,
         *,
-        not_connected_wait: timedelta = timedelta(seconds=30),
+        not_connected_wait: timedelta = timedelta(seconds=15),
     ) -> None:
         self.db = db
         self.messengers = messengers
@@ -156,7 +157,7 @@ class PlatformDeliverySender:
                 return SendOutcome.skipped(screens.reason)
             ready.append((route, screens))
         if not ready:
-            return SendOutcome.retry(self.not_connected_wait, "platform not connected yet")
+            return SendOutcome.postponed(self.not_connected_wait, "platform not connected")
         return ready
 
     async def _organisation(
@@ -223,7 +224,7 @@ class PlatformDeliverySender:
             self.stats.sent[route.platform] = self.stats.sent.get(route.platform, 0) + 1
             return SendOutcome.sent(ref)
         if waiting is not None:
-            return SendOutcome.retry(timedelta(seconds=waiting), "platform unavailable")
+            return SendOutcome.postponed(timedelta(seconds=waiting), "platform unavailable")
         return SendOutcome.unreachable("every account refused the message")
 
     async def _mark_unreachable(self, member_id: int, route: Route) -> None:

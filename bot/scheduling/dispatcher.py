@@ -50,6 +50,12 @@ class DispatcherConfig:
     delivery_backoff: Backoff = field(default_factory=Backoff)
     max_rounds: int = 10_000
 
+    def __post_init__(self) -> None:
+        # A send must fit in what is left of the lease, or every claimed batch is given back
+        # at once and claimed again, in a busy loop.
+        if self.delivery_lease <= self.send_timeout:
+            raise ValueError("delivery_lease must be longer than send_timeout")
+
 
 def default_worker_id() -> str:
     """``host:pid:random`` - unique per dispatcher, readable in the tables."""

@@ -44,6 +44,7 @@ class OutcomeKind(StrEnum):
     UNREACHABLE = "unreachable"
     FAILED = "failed"
     SKIPPED = "skipped"
+    POSTPONED = "postponed"
 
 
 # Job kinds the scheduling core creates itself; handlers for them are registered by the app.
@@ -129,6 +130,12 @@ class SendOutcome:
     def failed(error: str) -> SendOutcome:
         """A permanent problem: do not try again."""
         return SendOutcome(OutcomeKind.FAILED, error=error)
+
+    @staticmethod
+    def postponed(after: timedelta, reason: str = "") -> SendOutcome:
+        """Nothing was tried: the platform is not connected yet. Try again after ``after``
+        without counting an attempt (the message waits for the platform, or its expiry)."""
+        return SendOutcome(OutcomeKind.POSTPONED, retry_after=after, error=reason or None)
 
     @staticmethod
     def skipped(reason: str) -> SendOutcome:

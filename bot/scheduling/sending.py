@@ -43,7 +43,9 @@ class DeliverySender(Protocol):
     Must not raise for expected problems: return ``SendOutcome.retry(after)`` for transient
     ones (network, 5xx, flood wait), ``unreachable()`` when the member blocked the bot or has no
     reachable identity, ``failed(error)`` for permanent ones, ``skipped(reason)`` when the
-    message has no point any more (it is cancelled). An exception counts as a retry.
+    message has no point any more (it is cancelled), ``postponed(after)`` when nothing could
+    be tried (the platform is not connected: the attempt is not counted). An exception
+    counts as a retry.
     """
 
     async def send(self, delivery: Delivery) -> SendOutcome:
@@ -64,6 +66,7 @@ class DispatchStats:
     unreachable: int = 0
     expired: int = 0
     skipped: int = 0
+    postponed: int = 0
     released: int = 0
     lost_claims: int = 0
     errors: list[str] = field(default_factory=list)
@@ -186,6 +189,9 @@ class DeliveryRunner:
             delay = outcome.retry_after or self.backoff.delay(delivery.attempts)
             await self._retry(delivery, now + delay, outcome.error)
             self.stats.retried += 1
+        elif kind is OutcomeKind.POSTPONED:
+            await self._postpone(delivery, now + (outcome.retry_after or timedelta(0)), outcome)
+            self.stats.postponed += 1
         elif kind is OutcomeKind.SKIPPED:
             await self._finish(delivery, DeliveryState.CANCELLED, error=outcome.error)
             self.stats.skipped += 1
@@ -228,6 +234,14 @@ class DeliveryRunner:
         ref = ClaimRef(delivery.id, delivery.attempts)
         async with self.db.uow() as uow:
             if not await self.claims.retry(uow.session, ref, due_at, error):
+                self._lost(delivery)
+                return
+            await uow.commit()
+
+    async def _postpone(self, delivery: Delivery, due_at: datetime, outcome: SendOutcome) -> None:
+        ref = ClaimRef(delivery.id, delivery.attempts)
+        async with self.db.uow() as uow:
+            if not await self.claims.postpone(uow.session, ref, due_at, outcome.error):
                 self._lost(delivery)
                 return
             await uow.commit()

@@ -13,9 +13,10 @@ import argparse
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 
 from bot.core.clock import SystemClock
 from bot.jobs import keys
@@ -33,7 +34,7 @@ from bot.storage.engine import create_engine
 from bot.storage.poll_tables import PollRow
 from bot.storage.schedule_tables import DeliveryRow, ScheduledJobRow
 from bot.storage.tables import IdentityRow, MemberRow, OrganisationRow
-from bot.storage.uow import Database
+from bot.storage.uow import Database, UnitOfWork
 from tests.integration.scheduling.fanout_worker import log_metadata, sent_log
 
 PLATFORM = "recorder"
@@ -88,20 +89,40 @@ async def seed(url: str, recipients: int) -> Database:
         await conn.run_sync(log_metadata.create_all)
         await conn.execute(delete(sent_log))
     async with db.uow() as uow:
-        now = uow.clock.now()
         org = await uow.session.scalar(
             insert(OrganisationRow)
             .values(
                 slug="reminders",
                 name="Reminders",
                 timezone="Europe/Paris",
-                settings={"quiet_hours": "off"},
-                created_at=now,
+                settings={},
+                created_at=uow.clock.now(),
             )
             .returning(OrganisationRow.id)
         )
         assert org is not None
-        members = (
+        await populate(uow, org, recipients, PLATFORM, lambda member: f"u{member}")
+        await uow.commit()
+    return db
+
+
+async def populate(
+    uow: UnitOfWork,
+    org: int,
+    members: int,
+    platform: str,
+    user_key: Callable[[int], str],
+    language: str = "en",
+) -> int:
+    """In an organisation (its quiet hours turned off): ``members`` members with one account
+    each on ``platform``, an open poll closing in two days, its reminder job due now."""
+    now = uow.clock.now()
+    row = await uow.session.get(OrganisationRow, org)
+    assert row is not None
+    row.settings = {**(row.settings or {}), "quiet_hours": "off"}
+    ids: list[int] = []
+    for start in range(0, members, 1000):
+        ids += (
             await uow.session.scalars(
                 insert(MemberRow)
                 .values(
@@ -109,53 +130,60 @@ async def seed(url: str, recipients: int) -> Database:
                         {
                             "organisation_id": org,
                             "display_name": f"m{i}",
-                            "language": "en",
+                            "language": language,
                             "preferences": {},
                             "active": True,
                             "created_at": now,
                         }
-                        for i in range(recipients)
+                        for i in range(start, min(members, start + 1000))
                     ]
                 )
                 .returning(MemberRow.id)
             )
         ).all()
+    for start in range(0, len(ids), 1000):
         await uow.session.execute(
             insert(IdentityRow).values(
                 [
                     {
                         "organisation_id": org,
                         "member_id": m,
-                        "platform": PLATFORM,
-                        "user_key": f"u{m}",
+                        "platform": platform,
+                        "user_key": user_key(m),
                         "display_name": f"m{m}",
                         "reachable": True,
                         "created_at": now,
                     }
-                    for m in members
+                    for m in ids[start : start + 1000]
                 ]
             )
         )
-        spec = parse_form(
-            "Budget; type: consultation; secret: no; q: Do you agree? | single | Yes | No",
-            read_time_in(now, "Europe/Paris"),
-        )
-        polls = PollRepository(uow.session)
-        poll = await polls.add(org, spec, None, now)
-        row = await uow.session.get(PollRow, poll)
-        assert row is not None
-        row.status, row.opened_at, row.closes_at = "open", now, now + timedelta(days=2)
-        await uow.session.flush()
-        await schedule_job(
-            uow,
-            org,
-            keys.POLL_REMINDER,
-            keys.reminder_job(poll, "24h"),
-            now,
-            {"poll": poll, "offset": "24h"},
-        )
-        await uow.commit()
-    return db
+    spec = parse_form(
+        "Budget; type: consultation; secret: no; q: Do you agree? | single | Yes | No",
+        read_time_in(now, "Europe/Paris"),
+    )
+    poll = await PollRepository(uow.session).add(org, spec, None, now)
+    poll_row = await uow.session.get(PollRow, poll)
+    assert poll_row is not None
+    poll_row.status, poll_row.opened_at = "open", now
+    poll_row.closes_at = now + timedelta(days=2)
+    await uow.session.flush()
+    await schedule_job(
+        uow,
+        org,
+        keys.POLL_REMINDER,
+        keys.reminder_job(poll, "24h"),
+        now,
+        {"poll": poll, "offset": "24h"},
+    )
+    # Announced already (or the poll sweep of a bot process would announce it now).
+    await schedule_job(uow, org, keys.POLL_OPEN, keys.open_job(poll), now, {"poll": poll})
+    await uow.session.execute(
+        update(ScheduledJobRow)
+        .where(ScheduledJobRow.key == keys.open_job(poll))
+        .values(state="done", done_at=now)
+    )
+    return poll
 
 
 async def sends_per_member(db: Database) -> Counter[int]:

@@ -183,3 +183,26 @@ async def test_the_weekly_digest_arrives_in_each_board_members_language(  # type
     assert "on its way to 2 board members" in await alice.say("/digest send")
     await scheduler.run()
     assert "Weekly digest" in people["bob"].inbox()
+
+
+async def test_a_scheduled_poll_opened_early_by_hand_is_announced_at_once(  # type: ignore[no-untyped-def]
+    shell, scheduler: Scheduler
+):
+    alice, people = await set_up_coop(shell, {"bob": "salaries"})
+    poll = poll_id(await alice.say(FORM))
+    await alice.say(f"/poll schedule {poll} 2026-01-08 10:00 to 2026-01-09 18:00")
+    assert "is now open" in await alice.say(f"/poll open {poll}")
+    await scheduler.run()
+    assert "New poll: Budget 2027" in people["bob"].inbox()
+    await scheduler.at(utc(2026, 1, 8, 9, 0))  # the time it was first planned for
+    assert "New poll" not in people["bob"].inbox()
+
+
+async def test_a_cancelled_poll_sends_nothing_more(shell, scheduler: Scheduler):  # type: ignore[no-untyped-def]
+    alice, people = await set_up_coop(shell, {"bob": "salaries"})
+    poll = poll_id(await alice.say(FORM))
+    await alice.say(f"/poll schedule {poll} 2026-01-06 10:00 to 2026-01-09 18:00")
+    await alice.say(f"/poll cancel {poll}")
+    for day in (6, 7, 8, 9, 10):
+        await scheduler.at(utc(2026, 1, day, 17, 0))
+    assert people["bob"].inbox() == "" and alice.inbox() == ""
