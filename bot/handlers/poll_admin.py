@@ -47,6 +47,9 @@ SUBCOMMANDS = {
     "archiver": "archive",
     "schedule": "schedule",
     "programmer": "schedule",
+    "unschedule": "unschedule",
+    "deprogrammer": "unschedule",
+    "déprogrammer": "unschedule",
     "list": "list",
     "liste": "list",
     "results": "results",
@@ -63,7 +66,7 @@ def _service(ctx: Context) -> PollsService:
 
 def _usage(ctx: Context) -> str:
     return ctx.t(
-        "{cmd} new · {cmd} list · {cmd} show|open|close|cancel|archive|results|"
+        "{cmd} new · {cmd} list · {cmd} show|open|close|cancel|archive|unschedule|results|"
         "export NUMBER · {cmd} edit NUMBER FIELDS · {cmd} schedule NUMBER WHEN",
         cmd=ctx.cmd("poll"),
     )
@@ -182,6 +185,7 @@ MOVES = {
     "close": ("close", PollStatus.CLOSED),
     "cancel": ("cancel", PollStatus.CANCELLED),
     "archive": ("archive", PollStatus.ARCHIVED),
+    "unschedule": ("unschedule", PollStatus.DRAFT),
 }
 
 

@@ -206,3 +206,19 @@ async def test_a_cancelled_poll_sends_nothing_more(shell, scheduler: Scheduler):
     for day in (6, 7, 8, 9, 10):
         await scheduler.at(utc(2026, 1, day, 17, 0))
     assert people["bob"].inbox() == "" and alice.inbox() == ""
+
+
+async def test_a_poll_planned_again_opens_at_its_new_time_only(shell, scheduler: Scheduler):  # type: ignore[no-untyped-def]
+    alice, people = await set_up_coop(shell, {"bob": "salaries"})
+    poll = poll_id(await alice.say(FORM))
+    await alice.say(f"/poll schedule {poll} 2026-01-06 10:00 to 2026-01-09 18:00")
+    assert "draft" in await alice.say(f"/poll unschedule {poll}")
+    await alice.say(f"/poll schedule {poll} 2026-01-07 10:00 to 2026-01-12 18:00")
+    await scheduler.at(utc(2026, 1, 6, 9, 0))  # the first time: nothing
+    assert people["bob"].inbox() == ""
+    await scheduler.at(utc(2026, 1, 7, 9, 0))
+    assert "New poll: Budget 2027" in people["bob"].inbox()
+    await scheduler.at(utc(2026, 1, 9, 17, 0))  # the first close: still open
+    assert "Final results" not in people["bob"].inbox()
+    await scheduler.at(utc(2026, 1, 12, 17, 0))
+    assert "Final results" in people["bob"].inbox()
