@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import func, select
+
 from bot.core.clock import Clock
 from bot.handlers.dispatch import Dispatcher
 from bot.members.repository import MemberRepository
@@ -138,6 +140,7 @@ class ShellSession:
                 directory.attach(user.lower(), self.messenger)
         self._session = uuid.uuid4().hex[:12]
         self._count = 0
+        self._organisation_has_members = False  # once true, always true: members stay
         self._current_chat = user
 
     async def handle_line(self, line: str) -> Reply | None:
@@ -181,15 +184,16 @@ class ShellSession:
 
     async def _bootstrap_first_user(self, actor: PlatformUser) -> None:
         """On an empty organisation, the first shell user becomes its admin (shell only)."""
+        if self._organisation_has_members:
+            return
         org = await self.dispatcher.organisation()
         async with self.db.uow() as uow:
-            from sqlalchemy import func, select
-
             count = await uow.session.scalar(
                 select(func.count())
                 .select_from(MemberRow)
                 .where(MemberRow.organisation_id == org.id)
             )
+            self._organisation_has_members = True
             if count:
                 return
             await MembersService(uow, org).bootstrap_admin(
