@@ -161,6 +161,7 @@ class BotProcess:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        self.spy: asyncio.subprocess.Process | None = None
 
     @classmethod
     async def start(cls, argv: Sequence[str], env: dict[str, str], emu: TelegramEmulator) -> Any:
@@ -178,10 +179,22 @@ class BotProcess:
         )
         await emu.wait_for(lambda: emu.state.calls["getUpdates"] > calls, timeout=120)
         await asyncio.sleep(0.5)  # start-up work (menus) out of the way
-        return cls(process)
+        bot = cls(process)
+        spy = os.environ.get("PARVIS_BENCH_PYSPY")  # a file name: sample the bot with py-spy
+        if spy and "bot" in argv:
+            bot.spy = await asyncio.create_subprocess_exec(
+                *("py-spy", "record", "-r", "250", "-f", "raw", "-o", spy),
+                *("--pid", str(process.pid)),
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            await asyncio.sleep(1.0)  # py-spy attached
+        return bot
 
     async def stop(self) -> None:
         """SIGTERM and wait."""
+        if self.spy is not None:
+            self.spy.send_signal(signal.SIGINT)
+            await self.spy.wait()
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(self.process.wait(), 60)

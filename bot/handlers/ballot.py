@@ -150,7 +150,7 @@ async def _state(ctx: Context, member: Member, poll_id: int | None) -> tuple[Pol
     stored_poll = int(row.state.get("poll", 0))
     if poll_id is not None and stored_poll != poll_id:
         raise DomainError("error.stale_button")
-    poll = await _service(ctx).answerable(member, stored_poll)
+    poll = await _service(ctx).answerable(member, stored_poll, remembered=True)
     return poll, BallotState.from_json(row.state, poll.questions)
 
 

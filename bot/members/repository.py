@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members.model import Invitation, Member, Role, Statutes
@@ -96,15 +96,23 @@ class MemberRepository:
     async def by_identity(
         self, organisation_id: int, platform: str, user_key: str
     ) -> Member | None:
-        """The member behind a platform account, if any."""
-        member_id = await self.session.scalar(
-            select(IdentityRow.member_id).where(
-                IdentityRow.organisation_id == organisation_id,
-                IdentityRow.platform == platform,
-                IdentityRow.user_key == user_key,
-            )
+        """The member behind a platform account, if any (one statement, roles included)."""
+        params = {"organisation_id": organisation_id, "platform": platform, "user_key": user_key}
+        connection = await self.session.connection()
+        rows = list(await connection.execute(_BY_IDENTITY, params))
+        if not rows:
+            return None
+        first = rows[0]
+        return Member(
+            id=first.id,
+            organisation_id=first.organisation_id,
+            display_name=first.display_name,
+            roles=frozenset(Role(r.role) for r in rows if r.role is not None),
+            college_key=first.college_key,
+            language=first.language,
+            contact=first.contact,
+            active=first.active,
         )
-        return None if member_id is None else await self.get(member_id)
 
     async def get(self, member_id: int) -> Member | None:
         """Load a member with roles."""
@@ -362,6 +370,30 @@ def invitation_from_row(row: InvitationRow) -> Invitation:
         display_name=row.display_name,
         revoked=row.revoked,
     )
+
+
+_MEMBER_COLUMNS = (
+    MemberRow.id,
+    MemberRow.organisation_id,
+    MemberRow.display_name,
+    MemberRow.college_key,
+    MemberRow.language,
+    MemberRow.contact,
+    MemberRow.active,
+)
+
+
+#: The member behind an account, one row per role (built once: it runs on every interaction).
+_BY_IDENTITY = (
+    select(*_MEMBER_COLUMNS, MemberRoleRow.role)
+    .join(IdentityRow, IdentityRow.member_id == MemberRow.id)
+    .outerjoin(MemberRoleRow, MemberRoleRow.member_id == MemberRow.id)
+    .where(
+        IdentityRow.organisation_id == bindparam("organisation_id"),
+        IdentityRow.platform == bindparam("platform"),
+        IdentityRow.user_key == bindparam("user_key"),
+    )
+)
 
 
 def _to_member(row: MemberRow, roles: Sequence[Role]) -> Member:

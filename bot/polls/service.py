@@ -165,9 +165,17 @@ class PollsService:
             for poll in sorted(polls, key=lambda p: p.id)
         ]
 
-    async def answerable(self, member: Member, poll_id: int) -> Poll:
-        """The poll if this member may answer it now (check it at every step of answering)."""
-        loaded = await self._current(poll_id)
+    async def answerable(self, member: Member, poll_id: int, *, remembered: bool = False) -> Poll:
+        """The poll if this member may answer it now (check it at every step of answering).
+
+        ``remembered``: an open poll's remembered definition will do (see ``open_polls``), for
+        the steps between the first question and the submission. Those steps only move the
+        member's own draft; the submission itself is checked against the database, so a poll
+        closed meanwhile by another process is still refused there.
+        """
+        loaded = (open_polls.recall(self._database, poll_id) if remembered else None) or (
+            await self._current(poll_id)
+        )
         _check_can_answer(loaded, member, self.now)
         return loaded.poll
 

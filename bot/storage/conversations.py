@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow
+from bot.storage.upsert import upsert
 
 
 class ConversationRepository:
@@ -22,15 +23,10 @@ class ConversationRepository:
         return await self.session.get(ConversationRow, member_id)
 
     async def put(self, member_id: int, kind: str, state: dict[str, Any], at: datetime) -> None:
-        """Start or update a conversation."""
-        row = await self.session.get(ConversationRow, member_id)
-        if row is None:
-            self.session.add(
-                ConversationRow(member_id=member_id, kind=kind, state=state, updated_at=at)
-            )
-        else:
-            row.kind, row.state, row.updated_at = kind, dict(state), at
+        """Start or update a conversation (one statement)."""
         await self.session.flush()
+        values = {"member_id": member_id, "kind": kind, "state": dict(state), "updated_at": at}
+        await upsert(self.session, ConversationRow, values)
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""
@@ -51,15 +47,14 @@ class ChatMenuRepository:
         return list(row.actions) if row else []
 
     async def put(self, platform: str, chat_key: str, actions: list[str], at: datetime) -> None:
-        """Remember the last menu of a chat."""
-        row = await self.session.get(ChatMenuRow, (platform, chat_key))
-        if row is None:
-            self.session.add(
-                ChatMenuRow(platform=platform, chat_key=chat_key, actions=actions, updated_at=at)
-            )
-        else:
-            row.actions, row.updated_at = list(actions), at
-        await self.session.flush()
+        """Remember the last menu of a chat (one statement)."""
+        values = {
+            "platform": platform,
+            "chat_key": chat_key,
+            "actions": list(actions),
+            "updated_at": at,
+        }
+        await upsert(self.session, ChatMenuRow, values)
 
 
 class AdapterStateRepository:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from bot.core.clock import Clock
 from bot.storage.engine import session_factory
@@ -63,10 +65,9 @@ class UnitOfWork:
     async def claim_event(self, event_key: str) -> bool:
         """Record an event as processed; False if it already was (in this transaction)."""
         values = {"event_key": event_key, "processed_at": self.clock.now()}
-        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        stmt = insert(ProcessedEventRow).values(**values).on_conflict_do_nothing()
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        result = await connection.execute(_claim(self.dialect == "postgresql"), values)
+        return bool(result.rowcount)
 
     async def event_seen(self, event_key: str) -> bool:
         """True if an event was already processed."""
@@ -74,6 +75,14 @@ class UnitOfWork:
             select(ProcessedEventRow.event_key).where(ProcessedEventRow.event_key == event_key)
         )
         return row is not None
+
+
+@cache
+def _claim(postgres: bool) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING into processed_events, built once per dialect."""
+    table = ProcessedEventRow.__table__
+    assert isinstance(table, Table)
+    return (pg_insert if postgres else sqlite_insert)(table).on_conflict_do_nothing()
 
 
 class Database:

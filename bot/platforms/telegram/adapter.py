@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.app import App
 from bot.platforms.ports import Screen
@@ -24,6 +23,7 @@ from bot.platforms.telegram.messenger import TelegramMessenger
 from bot.platforms.telegram.pacing import ChatPacer, ParvisRateLimiter
 from bot.platforms.telegram.reachability import Reachability
 from bot.platforms.telegram.sender import Sender
+from bot.platforms.telegram.transport import AiohttpRequest
 from bot.platforms.telegram.updates import Services, UpdateHandler
 from bot.platforms.telegram.webhook import WebhookServer, webhook_path
 from bot.settings import TelegramSettings
@@ -93,14 +93,13 @@ class TelegramAdapter:
             .base_file_url(s.base_file_url)
             .rate_limiter(ParvisRateLimiter())
             .concurrent_updates(max(1, s.concurrent_updates))
-            .connection_pool_size(pool)
-            .pool_timeout(10.0)
+            .request(AiohttpRequest(connection_pool_size=pool, pool_timeout=10.0))
             .job_queue(None)  # Parvis schedules through its own scheduler, not PTB's
         )
         if s.mode == "webhook":
             builder = builder.updater(None)
         else:
-            updates_request = HTTPXRequest(connection_pool_size=1, read_timeout=10.0)
+            updates_request = AiohttpRequest(connection_pool_size=1, read_timeout=10.0)
             builder = builder.get_updates_request(InboxRequest(updates_request, self.inbox))
         application: PTBApplication = builder.build()
         application.add_handler(TypeHandler(Update, self._on_update))

@@ -137,7 +137,10 @@ async def seed(url: str, recipients: int) -> Database:
             uow,
             org_id,
             [
-                DeliveryRequest(m, "reminder", f"reminder:poll1:72h:member{m}", {}, now)
+                # not deferred by quiet hours: the fan-out is tested at any time of day
+                DeliveryRequest(
+                    m, "reminder", f"reminder:poll1:72h:member{m}", {}, now, quiet=False
+                )
                 for m in members
             ],
         )
