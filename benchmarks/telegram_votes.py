@@ -91,6 +91,7 @@ async def tap_through(
         await emu.wait_for(
             lambda q=query, b=before: q.answered and (not edits or len(stored.edits) > b),
             timeout=120,
+            chat_id=user,
         )
 
 

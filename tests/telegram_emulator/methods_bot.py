@@ -10,7 +10,7 @@ from .content import MAX_DOWNLOAD
 from .errors import ApiError, bad_request
 from .params import Args
 from .registry import method
-from .state import DEFAULT_UPDATE_TYPES, BotState, WebhookConfig
+from .state import DEFAULT_UPDATE_TYPES, UPDATES, BotState, WebhookConfig
 
 CONFLICT_POLLER = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
@@ -68,7 +68,7 @@ async def get_updates(state: BotState, args: Args) -> Any:
         state.updates = state.updates[offset:]
     state.poll_generation += 1
     generation = state.poll_generation
-    state.notifier.notify()  # a pending getUpdates must now end with 409
+    state.notifier.notify(UPDATES)  # a pending getUpdates must now end with 409
 
     def batch() -> str | list[dict[str, Any]] | None:
         if generation != state.poll_generation:

@@ -207,7 +207,7 @@ def _apply_edit(
     if markup is not None:
         body["reply_markup"] = markup
     body["edit_date"] = int(time.time())
-    state.notifier.notify()
+    state.notifier.notify(stored.chat_id)
     return body
 
 
@@ -286,5 +286,5 @@ async def answer_callback_query(state: BotState, args: Args) -> Any:
         url=args.string("url"),
         cache_time=args.integer("cache_time", 0) or 0,
     ))
-    state.notifier.notify()
+    state.notifier.notify(record.chat_id)
     return True

@@ -12,6 +12,10 @@ from typing import Any
 from .config import EmulatorConfig
 from .errors import bad_request
 from .flood import FloodLimiter
+
+#: What changes of the update queue are about (see ``Notifier``); changes of a chat are
+#: about its id.
+UPDATES = "updates"
 from .models import CallbackAnswer, CallbackQueryRecord, StoredFile, StoredMessage
 from .notify import Notifier
 
@@ -154,7 +158,7 @@ class BotState:
         body.update(content)
         stored = StoredMessage(chat_id, message_id, from_bot, body, method=method)
         self.messages[chat_id][message_id] = stored
-        self.notifier.notify()
+        self.notifier.notify(chat_id)
         return stored
 
     def get_message(self, chat_id: int, message_id: int) -> StoredMessage | None:
@@ -193,7 +197,7 @@ class BotState:
         """Append an update of type ``kind`` and wake pollers / the webhook pusher."""
         update = {"update_id": next(self.update_ids), kind: payload}
         self.updates.append(update)
-        self.notifier.notify()
+        self.notifier.notify(UPDATES)
         return update
 
     def allowed(self, update: dict[str, Any], allowed: frozenset[str]) -> bool:
@@ -205,7 +209,7 @@ class BotState:
         before = len(self.updates)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         if len(self.updates) != before:
-            self.notifier.notify()
+            self.notifier.notify(UPDATES)
 
     def drop_update(self, update_id: int) -> None:
         """Remove one update (webhook delivery succeeded)."""

@@ -218,11 +218,15 @@ class BotDriver:
                                   f"{timeout}s, got {len(texts)}: {texts}") from None
 
     async def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        predicate: Callable[[], T],
+        timeout: float = 5.0,  # noqa: ASYNC109
+        chat_id: int | None = None,
     ) -> T:
-        """Wait until ``predicate()`` is truthy (re-checked after every emulator change)."""
+        """Wait until ``predicate()`` is truthy (re-checked after every emulator change, or
+        with ``chat_id`` only after changes in that chat: messages, edits, button answers)."""
         try:
-            return await self.state.notifier.wait_until(predicate, timeout)
+            return await self.state.notifier.wait_until(predicate, timeout, chat_id)
         except TimeoutError:
             raise EmulatorTimeout(f"condition not met within {timeout}s") from None
 
