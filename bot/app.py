@@ -44,7 +44,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build the application's parts (the database schema must be up to date)."""
     compile_catalogs()
     clock = clock or SystemClock()
-    db = Database(create_engine(settings.database_url), clock)
+    db = Database(
+        create_engine(settings.database_url, sqlite_threaded=settings.sqlite_threaded), clock
+    )
     organisation = await ensure_organisation(db, settings.organisation)
     dispatcher = Dispatcher(db, build_router(), settings.organisation.slug, clock)
     return App(settings, clock, db, dispatcher, organisation)

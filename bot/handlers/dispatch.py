@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.core.clock import Clock
 from bot.core.errors import DomainError
 from bot.handlers.context import Context
@@ -64,7 +66,22 @@ class Dispatcher:
         return self._org
 
     async def handle(self, ix: Interaction, capabilities: Capabilities) -> Reply:
-        """Handle one interaction; duplicates (same event key) are ignored."""
+        """Handle one interaction; duplicates (same event key) are ignored.
+
+        If the database connection turns out to be dead (the server restarted), nothing was
+        written, and the interaction runs once more on a new connection.
+        """
+        try:
+            return await self._handle(ix, capabilities, retry_on_disconnect=True)
+        except Exception as error:
+            if not isinstance(error, _Disconnected) and not _is_disconnect(error):
+                raise
+            log.warning("database connection lost; handling the interaction again")
+            return await self._handle(ix, capabilities, retry_on_disconnect=False)
+
+    async def _handle(
+        self, ix: Interaction, capabilities: Capabilities, *, retry_on_disconnect: bool
+    ) -> Reply:
         org = await self.organisation()
         async with self.db.uow() as uow:
             if not await uow.claim_event(ix.event_key):
@@ -96,7 +113,9 @@ class Dispatcher:
             except DomainError as error:
                 await uow.rollback()
                 reply = _error_reply(ctx, error)
-            except Exception:
+            except Exception as error:
+                if retry_on_disconnect and _is_disconnect(error):
+                    raise _Disconnected from error
                 await uow.rollback()
                 log.exception("handler failed", extra={"event": ix.event_key})
                 reply = _error_reply(ctx, DomainError("error.internal"))
@@ -180,6 +199,14 @@ class Dispatcher:
                     ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
                 )
                 return
+
+
+class _Disconnected(Exception):
+    """The database connection died under an interaction (nothing was written)."""
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _nothing() -> None:

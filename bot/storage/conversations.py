@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow
 from bot.storage.upsert import upsert
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A member's ongoing multi-step conversation: its kind and its state."""
+
+    kind: str
+    state: dict[str, Any]
+    updated_at: datetime
+
+
+_CONVERSATION = select(
+    ConversationRow.kind, ConversationRow.state, ConversationRow.updated_at
+).where(ConversationRow.member_id == bindparam("member_id"))
 
 
 class ConversationRepository:
@@ -18,9 +33,12 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, member_id: int) -> ConversationRow | None:
-        """The member's ongoing conversation, if any."""
-        return await self.session.get(ConversationRow, member_id)
+    async def get(self, member_id: int) -> Conversation | None:
+        """The member's ongoing conversation, if any (a plain read: it runs on every step)."""
+        await self.session.flush()
+        connection = await self.session.connection()
+        row = (await connection.execute(_CONVERSATION, {"member_id": member_id})).first()
+        return None if row is None else Conversation(row.kind, dict(row.state), row.updated_at)
 
     async def put(self, member_id: int, kind: str, state: dict[str, Any], at: datetime) -> None:
         """Start or update a conversation (one statement)."""

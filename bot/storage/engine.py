@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
+
+IDLE_PING_SECONDS = 10.0
 
 
 def create_engine(
@@ -45,7 +48,38 @@ def create_engine(
         return engine
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only if it sat idle for a while.
+
+    SQLAlchemy's `pool_pre_ping` pings before *every* use: one more round trip per
+    transaction, about a tenth of a vote's. A connection handed back less than
+    `IDLE_PING_SECONDS` ago is used as is; if the server went away meanwhile, the statement
+    fails as a disconnection, SQLAlchemy drops the whole pool, and the dispatcher runs the
+    interaction again on a new connection (`Dispatcher.handle`).
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:  # the pool replaces the connection and tries again
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _sqlite_inline_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -12,12 +12,12 @@ from typing import Any
 from .config import EmulatorConfig
 from .errors import bad_request
 from .flood import FloodLimiter
+from .models import CallbackAnswer, CallbackQueryRecord, StoredFile, StoredMessage
+from .notify import Notifier
 
 #: What changes of the update queue are about (see ``Notifier``); changes of a chat are
 #: about its id.
 UPDATES = "updates"
-from .models import CallbackAnswer, CallbackQueryRecord, StoredFile, StoredMessage
-from .notify import Notifier
 
 #: Update types delivered when ``allowed_updates`` is empty or never set.
 DEFAULT_UPDATE_TYPES = frozenset({

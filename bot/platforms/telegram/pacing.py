@@ -74,13 +74,12 @@ class ParvisRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSON:
-        """Edits in private chats go straight out; everything else through AIORateLimiter."""
-        if endpoint in INTERACTIVE_METHODS and _is_private(data.get("chat_id")):
+        """Edits in private chats, and requests to no chat (answerCallbackQuery, which
+        AIORateLimiter does not limit either), go straight out; the rest through
+        AIORateLimiter."""
+        chat_id = data.get("chat_id")
+        if chat_id is None or (endpoint in INTERACTIVE_METHODS and _is_private(chat_id)):
             return await self._with_retries(callback, args, kwargs, rate_limit_args)
-        if data.get("chat_id") is None:  # e.g. answerCallbackQuery: not limited
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
 
         async def windowed(*call_args: Any, **call_kwargs: Any) -> JSON:
             async with self.window.slot():  # after AIORateLimiter's spacing, per attempt
