@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import Settings
@@ -181,7 +182,17 @@ def _cmd_tally(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
-    return asyncio.run(run(settings))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(run(settings))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (Linux, macOS), asyncio's own elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 COMMANDS = {

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from bot.storage.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
 
 IDLE_PING_SECONDS = 10.0
+DEFAULT_PG_POOL = 20
+PG_POOL_OVERFLOW = 10
 
 
 def create_engine(
@@ -46,8 +48,12 @@ def create_engine(
         pragmas = _sqlite_pragmas if sqlite_threaded else _sqlite_inline_pragmas
         event.listen(engine.sync_engine, "connect", pragmas)
         return engine
-    if pool_size is not None:
-        kwargs["pool_size"] = pool_size
+    # Connections kept open: enough for every update handled at once (Telegram's
+    # concurrent_updates, 16 by default), the scheduler's workers and the adapters' own work.
+    # SQLAlchemy's default (5, plus 10 opened and closed again on demand) made every
+    # transaction beyond the fifth open a new server connection under load.
+    kwargs["pool_size"] = pool_size if pool_size is not None else DEFAULT_PG_POOL
+    kwargs["max_overflow"] = PG_POOL_OVERFLOW
     engine = create_async_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
