@@ -15,7 +15,12 @@ from bot.handlers.context import Context
 from bot.handlers.router import Router
 from bot.i18n import Translator, negotiate_language
 from bot.i18n.errors import describe_error
-from bot.members.repository import MemberRepository, OrganisationRepository
+from bot.members.repository import (
+    BY_IDENTITY,
+    OrganisationRepository,
+    identity_params,
+    member_from_rows,
+)
 from bot.members.service import OrganisationInfo, org_info
 from bot.platforms import actions as codec
 from bot.platforms.ports import (
@@ -84,12 +89,15 @@ class Dispatcher:
     ) -> Reply:
         org = await self.organisation()
         async with self.db.uow() as uow:
-            if not await uow.claim_event(ix.event_key):
+            claimed, rows = await uow.claim_event_and_read(
+                ix.event_key,
+                BY_IDENTITY,
+                identity_params(org.id, ix.actor.platform, ix.actor.user_key),
+            )
+            if not claimed:
                 log.info("duplicate event ignored", extra={"event": ix.event_key})
                 return Reply()
-            member = await MemberRepository(uow.session).by_identity(
-                org.id, ix.actor.platform, ix.actor.user_key
-            )
+            member = member_from_rows(rows)
             language = (member.language if member else None) or negotiate_language(
                 ix.actor.language, org.language
             )

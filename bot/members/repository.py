@@ -97,22 +97,9 @@ class MemberRepository:
         self, organisation_id: int, platform: str, user_key: str
     ) -> Member | None:
         """The member behind a platform account, if any (one statement, roles included)."""
-        params = {"organisation_id": organisation_id, "platform": platform, "user_key": user_key}
+        params = identity_params(organisation_id, platform, user_key)
         connection = await self.session.connection()
-        rows = list(await connection.execute(_BY_IDENTITY, params))
-        if not rows:
-            return None
-        first = rows[0]
-        return Member(
-            id=first.id,
-            organisation_id=first.organisation_id,
-            display_name=first.display_name,
-            roles=frozenset(Role(r.role) for r in rows if r.role is not None),
-            college_key=first.college_key,
-            language=first.language,
-            contact=first.contact,
-            active=first.active,
-        )
+        return member_from_rows(list(await connection.execute(BY_IDENTITY, params)))
 
     async def get(self, member_id: int) -> Member | None:
         """Load a member with roles."""
@@ -384,7 +371,7 @@ _MEMBER_COLUMNS = (
 
 
 #: The member behind an account, one row per role (built once: it runs on every interaction).
-_BY_IDENTITY = (
+BY_IDENTITY = (
     select(*_MEMBER_COLUMNS, MemberRoleRow.role)
     .join(IdentityRow, IdentityRow.member_id == MemberRow.id)
     .outerjoin(MemberRoleRow, MemberRoleRow.member_id == MemberRow.id)
@@ -394,6 +381,28 @@ _BY_IDENTITY = (
         IdentityRow.user_key == bindparam("user_key"),
     )
 )
+
+
+def identity_params(organisation_id: int, platform: str, user_key: str) -> dict[str, Any]:
+    """The parameters of `BY_IDENTITY`."""
+    return {"organisation_id": organisation_id, "platform": platform, "user_key": user_key}
+
+
+def member_from_rows(rows: Sequence[Any]) -> Member | None:
+    """The member read by `BY_IDENTITY` (one row per role), or None for no rows."""
+    if not rows:
+        return None
+    first = rows[0]
+    return Member(
+        id=first.id,
+        organisation_id=first.organisation_id,
+        display_name=first.display_name,
+        roles=frozenset(Role(r.role) for r in rows if r.role is not None),
+        college_key=first.college_key,
+        language=first.language,
+        contact=first.contact,
+        active=first.active,
+    )
 
 
 def _to_member(row: MemberRow, roles: Sequence[Role]) -> Member:

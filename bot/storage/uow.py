@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Row, Select, Table, bindparam, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -69,6 +70,27 @@ class UnitOfWork:
         result = await connection.execute(_claim(self.dialect == "postgresql"), values)
         return bool(result.rowcount)
 
+    async def claim_event_and_read(
+        self, event_key: str, query: Select[*tuple[Any, ...]], params: dict[str, Any]
+    ) -> tuple[bool, list[Row[Any]]]:
+        """`claim_event`, and the rows of `query`: one round trip on PostgreSQL.
+
+        Every interaction starts with both (the event claim, then who is acting), and on
+        PostgreSQL a round trip costs the bot and the server more than the statements
+        themselves. The claim goes in a data-modifying CTE of the same statement.
+        """
+        if self.dialect != "postgresql":
+            claimed = await self.claim_event(event_key)
+            connection = await self.session.connection()
+            return claimed, list(await connection.execute(query, params))
+        combined = _claiming(query)
+        values = {**params, "_event_key": event_key, "_processed_at": self.clock.now()}
+        connection = await self.session.connection()
+        rows = list(await connection.execute(combined, values))
+        claimed = bool(rows[0]._claimed)
+        found = [row for row in rows if any(v is not None for v in tuple(row)[1:])]
+        return claimed, found
+
     async def event_seen(self, event_key: str) -> bool:
         """True if an event was already processed."""
         row = await self.session.scalar(
@@ -83,6 +105,26 @@ def _claim(postgres: bool) -> Insert:
     table = ProcessedEventRow.__table__
     assert isinstance(table, Table)
     return (pg_insert if postgres else sqlite_insert)(table).on_conflict_do_nothing()
+
+
+@cache
+def _claiming(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """PostgreSQL: `query`'s rows, each with `_claimed` (1 if the event claim was new)."""
+    table = ProcessedEventRow.__table__
+    assert isinstance(table, Table)
+    claim = (
+        pg_insert(table)
+        .values(event_key=bindparam("_event_key"), processed_at=bindparam("_processed_at"))
+        .on_conflict_do_nothing()
+        .returning(literal(1).label("claimed"))
+        .cte("claim")
+    )
+    read = query.subquery("read")
+    one = select(literal(1).label("one")).subquery("one")
+    return select(
+        select(func.count()).select_from(claim).scalar_subquery().label("_claimed"),
+        *read.c,
+    ).select_from(one.outerjoin(read, true()))
 
 
 class Database:
