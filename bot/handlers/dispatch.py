@@ -34,7 +34,11 @@ from bot.platforms.ports import (
     TextInput,
     Tone,
 )
-from bot.storage.conversations import ChatMenuRepository, ConversationRepository
+from bot.storage.conversations import (
+    ChatMenuRepository,
+    ConversationRepository,
+    with_conversation,
+)
 from bot.storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -91,13 +95,15 @@ class Dispatcher:
         async with self.db.uow() as uow:
             claimed, rows = await uow.claim_event_and_read(
                 ix.event_key,
-                BY_IDENTITY,
+                with_conversation(BY_IDENTITY),
                 identity_params(org.id, ix.actor.platform, ix.actor.user_key),
             )
             if not claimed:
                 log.info("duplicate event ignored", extra={"event": ix.event_key})
                 return Reply()
             member = member_from_rows(rows)
+            if member is not None:
+                ConversationRepository(uow.session).preload(member.id, rows[0])
             language = (member.language if member else None) or negotiate_language(
                 ix.actor.language, org.language
             )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow
+from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow, MemberRow
 from bot.storage.upsert import upsert
 
 
@@ -27,30 +28,65 @@ _CONVERSATION = select(
 ).where(ConversationRow.member_id == bindparam("member_id"))
 
 
+#: `session.info` key: member id -> the conversation as read or written in this transaction.
+_KNOWN = "parvis.conversations"
+
+
+@cache
+def with_conversation(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """`query` (members, one row per role) with each member's conversation alongside, so the
+    dispatcher reads who acts and where they are in a conversation in one statement."""
+    return query.outerjoin(ConversationRow, ConversationRow.member_id == MemberRow.id).add_columns(
+        ConversationRow.kind.label("conversation_kind"),
+        ConversationRow.state.label("conversation_state"),
+        ConversationRow.updated_at.label("conversation_updated_at"),
+    )
+
+
 class ConversationRepository:
-    """One ongoing multi-step conversation per member."""
+    """One ongoing multi-step conversation per member.
+
+    What was read or written in the current transaction is remembered in the session, so a
+    conversation read with its member (`with_conversation`) is not read again.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._known: dict[int, Conversation | None] = session.info.setdefault(_KNOWN, {})
+
+    def preload(self, member_id: int, row: Any) -> None:
+        """Remember the conversation read by a `with_conversation` query."""
+        kind = row.conversation_kind
+        self._known[member_id] = (
+            None
+            if kind is None
+            else Conversation(kind, dict(row.conversation_state), row.conversation_updated_at)
+        )
 
     async def get(self, member_id: int) -> Conversation | None:
         """The member's ongoing conversation, if any (a plain read: it runs on every step)."""
+        if member_id in self._known:
+            return self._known[member_id]
         await self.session.flush()
         connection = await self.session.connection()
         row = (await connection.execute(_CONVERSATION, {"member_id": member_id})).first()
-        return None if row is None else Conversation(row.kind, dict(row.state), row.updated_at)
+        found = None if row is None else Conversation(row.kind, dict(row.state), row.updated_at)
+        self._known[member_id] = found
+        return found
 
     async def put(self, member_id: int, kind: str, state: dict[str, Any], at: datetime) -> None:
         """Start or update a conversation (one statement)."""
         await self.session.flush()
         values = {"member_id": member_id, "kind": kind, "state": dict(state), "updated_at": at}
         await upsert(self.session, ConversationRow, values)
+        self._known[member_id] = Conversation(kind, dict(state), at)
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""
         await self.session.execute(
             delete(ConversationRow).where(ConversationRow.member_id == member_id)
         )
+        self._known[member_id] = None
 
 
 class ChatMenuRepository:
