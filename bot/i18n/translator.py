@@ -49,12 +49,18 @@ def _translations(language: str) -> NullTranslations:
     return Translations.load(str(LOCALES_DIR), [language], DOMAIN)
 
 
+@cache
+def _locale(language: str) -> Locale:
+    """One Babel locale per language: its data is loaded on first use, then kept."""
+    return Locale.parse(language)
+
+
 class Translator:
     """Translate and format for one reader: language + organisation timezone."""
 
     def __init__(self, language: str = DEFAULT_LANGUAGE, timezone: str = "Europe/Paris") -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        self.locale = Locale.parse(self.language)
+        self.locale = _locale(self.language)
         self.tz = ZoneInfo(timezone)
         self._t = _translations(self.language)
 
