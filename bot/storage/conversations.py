@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow, MemberRow
-from bot.storage.upsert import upsert
+from bot.storage.upsert import cancel_deferred, defer_upsert, flush_deferred
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,7 @@ class ConversationRepository:
         """The member's ongoing conversation, if any (a plain read: it runs on every step)."""
         if member_id in self._known:
             return self._known[member_id]
+        await flush_deferred(self.session)
         await self.session.flush()
         connection = await self.session.connection()
         row = (await connection.execute(_CONVERSATION, {"member_id": member_id})).first()
@@ -76,13 +77,13 @@ class ConversationRepository:
 
     async def put(self, member_id: int, kind: str, state: dict[str, Any], at: datetime) -> None:
         """Start or update a conversation (one statement)."""
-        await self.session.flush()
         values = {"member_id": member_id, "kind": kind, "state": dict(state), "updated_at": at}
-        await upsert(self.session, ConversationRow, values)
+        defer_upsert(self.session, ConversationRow, values)  # written at commit
         self._known[member_id] = Conversation(kind, dict(state), at)
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""
+        cancel_deferred(self.session, ConversationRow, (member_id,))
         await self.session.execute(
             delete(ConversationRow).where(ConversationRow.member_id == member_id)
         )
@@ -97,18 +98,19 @@ class ChatMenuRepository:
 
     async def get(self, platform: str, chat_key: str) -> list[str]:
         """Encoded actions of the last menu, in order."""
+        await flush_deferred(self.session)
         row = await self.session.get(ChatMenuRow, (platform, chat_key))
         return list(row.actions) if row else []
 
     async def put(self, platform: str, chat_key: str, actions: list[str], at: datetime) -> None:
-        """Remember the last menu of a chat (one statement)."""
+        """Remember the last menu of a chat (written at commit, with the other deferred rows)."""
         values = {
             "platform": platform,
             "chat_key": chat_key,
             "actions": list(actions),
             "updated_at": at,
         }
-        await upsert(self.session, ChatMenuRow, values)
+        defer_upsert(self.session, ChatMenuRow, values)
 
 
 class AdapterStateRepository:

@@ -15,6 +15,7 @@ from sqlalchemy.sql.dml import Insert
 from bot.core.clock import Clock
 from bot.storage.engine import session_factory
 from bot.storage.tables import ProcessedEventRow
+from bot.storage.upsert import discard_deferred, flush_deferred
 
 
 class UnitOfWork:
@@ -56,11 +57,13 @@ class UnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable (deferred upserts included)."""
+        await flush_deferred(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:
         """Forget the work done so far."""
+        discard_deferred(self.session)
         await self.session.rollback()
 
     async def claim_event(self, event_key: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,3 +46,70 @@ def _statement(
     changes = {name: statement.excluded[name] for name in names if name not in keys}
     upserting: Insert = statement.on_conflict_do_update(index_elements=keys, set_=changes)
     return upserting, keys
+
+
+#: `session.info` key: upserts held until the transaction commits, by (model, primary key).
+_DEFERRED = "parvis.deferred_upserts"
+
+
+def defer_upsert(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> None:
+    """`upsert` at commit time (`flush_deferred`), merged with the other deferred ones.
+
+    For rows nobody reads back through SQL in the same transaction (the chat's last menu, a
+    conversation whose repository remembers what it wrote). On PostgreSQL all deferred
+    upserts go in one statement, one round trip; a later one for the same row replaces an
+    earlier one.
+    """
+    table = model.__table__
+    assert isinstance(table, Table)
+    key = (model, tuple(values[column.name] for column in table.primary_key.columns))
+    session.info.setdefault(_DEFERRED, {})[key] = values
+
+
+def cancel_deferred(
+    session: AsyncSession, model: type[Base], primary_key: tuple[Any, ...]
+) -> None:
+    """Forget a deferred upsert (the row is deleted instead)."""
+    session.info.get(_DEFERRED, {}).pop((model, primary_key), None)
+
+
+def discard_deferred(session: AsyncSession) -> None:
+    """Forget every deferred upsert (the transaction is rolled back)."""
+    session.info.pop(_DEFERRED, None)
+
+
+async def flush_deferred(session: AsyncSession) -> None:
+    """Write the deferred upserts now (before a commit, or before reading their tables)."""
+    deferred: dict[Any, dict[str, Any]] = session.info.pop(_DEFERRED, {})
+    if not deferred:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres or len(deferred) == 1:
+        for (model, _key), values in deferred.items():
+            await upsert(session, model, values)
+        return
+    shape = tuple((model, tuple(values)) for (model, _key), values in deferred.items())
+    params = {
+        f"d{number}_{name}": value
+        for number, values in enumerate(deferred.values())
+        for name, value in values.items()
+    }
+    connection = await session.connection()
+    await connection.execute(_merged(shape), params)
+
+
+@cache
+def _merged(shape: tuple[tuple[type[Base], tuple[str, ...]], ...]) -> Any:
+    """One statement of several upserts (data-modifying CTEs), built once per shape."""
+    ctes = []
+    for number, (model, names) in enumerate(shape):
+        table = model.__table__
+        assert isinstance(table, Table)
+        keys = [column.name for column in table.primary_key.columns]
+        statement = pg_insert(table).values(
+            {name: bindparam(f"d{number}_{name}", type_=table.c[name].type) for name in names}
+        )
+        changes = {name: statement.excluded[name] for name in names if name not in keys}
+        upserting = statement.on_conflict_do_update(index_elements=keys, set_=changes)
+        ctes.append(upserting.cte(f"deferred_{number}"))
+    return select(literal(1)).add_cte(*ctes)
