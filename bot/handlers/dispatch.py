@@ -82,8 +82,8 @@ class Dispatcher:
         """
         try:
             return await self._handle(ix, capabilities, retry_on_disconnect=True)
-        except Exception as error:
-            if not isinstance(error, _Disconnected) and not _is_disconnect(error):
+        except DBAPIError as error:
+            if not error.connection_invalidated:
                 raise
             log.warning("database connection lost; handling the interaction again")
             return await self._handle(ix, capabilities, retry_on_disconnect=False)
@@ -129,7 +129,7 @@ class Dispatcher:
                 reply = _error_reply(ctx, error)
             except Exception as error:
                 if retry_on_disconnect and _is_disconnect(error):
-                    raise _Disconnected from error
+                    raise  # nothing written: `handle` runs the interaction again
                 await uow.rollback()
                 log.exception("handler failed", extra={"event": ix.event_key})
                 reply = _error_reply(ctx, DomainError("error.internal"))
@@ -213,10 +213,6 @@ class Dispatcher:
                     ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
                 )
                 return
-
-
-class _Disconnected(Exception):
-    """The database connection died under an interaction (nothing was written)."""
 
 
 def _is_disconnect(error: BaseException) -> bool:

@@ -392,17 +392,7 @@ def member_from_rows(rows: Sequence[Any]) -> Member | None:
     """The member read by `BY_IDENTITY` (one row per role), or None for no rows."""
     if not rows:
         return None
-    first = rows[0]
-    return Member(
-        id=first.id,
-        organisation_id=first.organisation_id,
-        display_name=first.display_name,
-        roles=frozenset(Role(r.role) for r in rows if r.role is not None),
-        college_key=first.college_key,
-        language=first.language,
-        contact=first.contact,
-        active=first.active,
-    )
+    return _to_member(rows[0], [Role(r.role) for r in rows if r.role is not None])
 
 
 def _to_member(row: MemberRow, roles: Sequence[Role]) -> Member:

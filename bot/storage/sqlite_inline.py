@@ -95,9 +95,7 @@ def inline_creator(database: str) -> Callable[[], Any]:
 
     async def create() -> InlineConnection:
         def connect() -> sqlite3.Connection:
-            connection = sqlite3.connect(database, timeout=0, check_same_thread=False)
-            connection.execute("PRAGMA busy_timeout=0")
-            return connection
+            return sqlite3.connect(database, timeout=0, check_same_thread=False)
 
         connection: InlineConnection = await InlineConnection(connect)
         return connection

@@ -39,13 +39,27 @@ async def upsert(session: AsyncSession, model: type[Base], values: dict[str, Any
 def _statement(
     model: type[Base], postgres: bool, names: tuple[str, ...]
 ) -> tuple[Insert, list[str]]:
+    table = _table(model)
+    insert = pg_insert if postgres else sqlite_insert
+    return _on_conflict_update(insert(table), names), _keys(table)
+
+
+def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
-    keys = [column.name for column in table.primary_key.columns]
-    statement = (pg_insert if postgres else sqlite_insert)(table)
+    return table
+
+
+def _keys(table: Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
+def _on_conflict_update(statement: Any, names: tuple[str, ...]) -> Insert:
+    """`statement` (an INSERT of `names`), updating those columns when the key exists."""
+    keys = _keys(statement.table)
     changes = {name: statement.excluded[name] for name in names if name not in keys}
     upserting: Insert = statement.on_conflict_do_update(index_elements=keys, set_=changes)
-    return upserting, keys
+    return upserting
 
 
 #: `session.info` key: upserts held until the transaction commits, by (model, primary key).
@@ -60,9 +74,7 @@ def defer_upsert(session: AsyncSession, model: type[Base], values: dict[str, Any
     upserts go in one statement, one round trip; a later one for the same row replaces an
     earlier one.
     """
-    table = model.__table__
-    assert isinstance(table, Table)
-    key = (model, tuple(values[column.name] for column in table.primary_key.columns))
+    key = (model, tuple(values[name] for name in _keys(_table(model))))
     session.info.setdefault(_DEFERRED, {})[key] = values
 
 
@@ -103,13 +115,9 @@ def _merged(shape: tuple[tuple[type[Base], tuple[str, ...]], ...]) -> Any:
     """One statement of several upserts (data-modifying CTEs), built once per shape."""
     ctes = []
     for number, (model, names) in enumerate(shape):
-        table = model.__table__
-        assert isinstance(table, Table)
-        keys = [column.name for column in table.primary_key.columns]
+        table = _table(model)
         statement = pg_insert(table).values(
             {name: bindparam(f"d{number}_{name}", type_=table.c[name].type) for name in names}
         )
-        changes = {name: statement.excluded[name] for name in names if name not in keys}
-        upserting = statement.on_conflict_do_update(index_elements=keys, set_=changes)
-        ctes.append(upserting.cte(f"deferred_{number}"))
+        ctes.append(_on_conflict_update(statement, names).cte(f"deferred_{number}"))
     return select(literal(1)).add_cte(*ctes)
