@@ -4,7 +4,6 @@ downloads, and network failures as PTB's own errors."""
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -16,21 +15,12 @@ from tests.telegram_emulator import TelegramEmulator
 pytestmark = pytest.mark.asyncio
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator()
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
 def bot_for(base: str, token: str, request: AiohttpRequest) -> Bot:
     return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
 
 
-async def test_calls_uploads_and_downloads(emulator: TelegramEmulator) -> None:
+async def test_calls_uploads_and_downloads(telegram_emulator: TelegramEmulator) -> None:
+    emulator = telegram_emulator
     async with bot_for(emulator.url, emulator.token, AiohttpRequest(4)) as bot:
         assert bot.username == "parvis_test_bot"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Oui", callback_data="a:1")]])
@@ -53,7 +43,8 @@ async def test_calls_uploads_and_downloads(emulator: TelegramEmulator) -> None:
             )
 
 
-async def test_a_slow_server_is_a_timeout(emulator: TelegramEmulator) -> None:
+async def test_a_slow_server_is_a_timeout(telegram_emulator: TelegramEmulator) -> None:
+    emulator = telegram_emulator
     async with bot_for(emulator.url, emulator.token, AiohttpRequest(2)) as bot:
         emulator.config(latency_ms=800)
         with pytest.raises(TimedOut):

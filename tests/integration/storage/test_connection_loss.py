@@ -3,23 +3,17 @@ works, on a new connection, and nothing is half-written (real PostgreSQL)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import App
-from tests.support import databases
 
 pytestmark = pytest.mark.asyncio
 
 
-@pytest.fixture(params=["postgresql"])
-def database_url(request: pytest.FixtureRequest, pg_database: str) -> str:
-    """PostgreSQL only: SQLite has no server to lose."""
-    asyncio.run(databases.truncate_all(pg_database))
-    return pg_database
+#: PostgreSQL only (the shared fixture, one backend): SQLite has no server to lose.
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 async def drop_connections(url: str) -> int:
@@ -40,6 +34,7 @@ async def drop_connections(url: str) -> int:
         await admin.close()
 
 
+@POSTGRES_ONLY
 async def test_an_interaction_after_the_connections_were_dropped_is_answered(
     app: App,
     shell,
@@ -54,6 +49,7 @@ async def test_an_interaction_after_the_connections_were_dropped_is_answered(
     assert "usagers" in await alice.say("/colleges")
 
 
+@POSTGRES_ONLY
 async def test_connections_idle_for_long_are_checked_before_use(
     app: App,
     shell,

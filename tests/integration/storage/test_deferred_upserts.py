@@ -78,9 +78,8 @@ async def test_rollback_forgets_them_and_clear_cancels_a_pending_write(db: Datab
     assert await counts(db) == (0, 0)
 
 
-async def test_postgresql_writes_them_in_one_statement(db: Database, database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite statements cost no round trip: they are written one by one")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite: one by one
+async def test_postgresql_writes_them_in_one_statement(db: Database) -> None:
     member_id = await a_member(db)
     statements: list[str] = []
     event.listen(
