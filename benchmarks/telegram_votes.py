@@ -103,8 +103,9 @@ async def timed(
     return time.perf_counter() - started
 
 
-async def bare_run(voters: int) -> Run:
-    """The bare PTB bot answering two taps per voter."""
+async def bare_run(voters: int, *, edit: bool = False, aiohttp: bool = False) -> Run:
+    """The bare PTB bot answering two taps per voter (and editing, with `edit`; on Parvis's
+    aiohttp transport, with `aiohttp`)."""
     emu = TelegramEmulator(token=TOKEN, username="bare_bench_bot")
     await emu.start()
     try:
@@ -122,12 +123,14 @@ async def bare_run(voters: int) -> Run:
             screens[FIRST_VOTER + n] = int(sent["message_id"])
         emu.config(flood=True)
         argv = ["benchmarks/telegram_bare_bot.py", emu.url, emu.token, str(CONCURRENT_UPDATES)]
+        argv += ["--edit"] * edit + ["--aiohttp"] * aiohttp
         bot = await BotProcess.start(argv, child_env(emu, ""), emu)
         try:
-            seconds = await timed(emu, screens, ["a:1", "a:2"], edits=False)
+            seconds = await timed(emu, screens, ["a:1", "a:2"], edits=edit)
         finally:
             await bot.stop()
-        return Run("bare PTB (answer only)", voters, seconds)
+        what = "answer and edit" if edit else "answer only"
+        return Run(f"bare PTB ({what}{', aiohttp' if aiohttp else ''})", voters, seconds)
     finally:
         await emu.stop()
 

@@ -1,9 +1,10 @@
 """SQLite statements run on the event loop's own thread, with a worker thread only to wait.
 
 aiosqlite runs every call (execute, fetch, close, commit ...) on a worker thread and hands the
-result back through the event loop: measured here, about 280 µs per call against 2 µs for the
-same statement run directly, and SQLAlchemy makes four such calls per statement. A vote is
-about ten statements, so most of its time went to thread hand-overs, not to SQLite.
+result back through the event loop. Measured (benchmarks/sqlite_statement_cost.py, "Storage"
+in benchmarks/RESULTS.md): about 200 µs per call against under 1 µs for the statement run
+directly; through SQLAlchemy, which makes several such calls per statement, about 390 µs per
+statement against 46 µs with this module. Most of a vote's time went to thread hand-overs.
 
 `InlineConnection` keeps aiosqlite's interface (SQLAlchemy's aiosqlite dialect drives it
 unchanged) but runs each call at once on the loop's thread. SQLite answers local statements in
