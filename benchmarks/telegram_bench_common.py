@@ -4,6 +4,7 @@ bot processes (Parvis's `parvis run`, a bare PTB bot), results in benchmarks/RES
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import re
@@ -130,7 +131,7 @@ async def show_ballot(app: App, emu: TelegramEmulator, user_id: int, poll: int) 
         chat_id=user_id,
         text=rendered.parts[0],
         parse_mode="HTML",
-        reply_markup=rendered.keyboard.to_dict(),
+        reply_markup=json.loads(rendered.keyboard),
     )
     return int(sent["message_id"])
 

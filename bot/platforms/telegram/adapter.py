@@ -18,6 +18,7 @@ from bot.platforms.ports import Screen
 from bot.platforms.telegram.commands import CommandMenu
 from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.platforms.telegram.ids import PLATFORM, private_chat
+from bot.platforms.telegram.inbound import slim_update
 from bot.platforms.telegram.inbox import InboxRequest, UpdateInbox
 from bot.platforms.telegram.messenger import TelegramMessenger
 from bot.platforms.telegram.pacing import ChatPacer, ParvisRateLimiter
@@ -184,6 +185,7 @@ class TelegramAdapter:
 
     async def _accept(self, raw: dict[str, Any]) -> None:
         """A webhook update: kept in the inbox, then queued (Telegram gets 200 after)."""
+        raw = slim_update(raw)
         await self.inbox.hold([raw])
         await self.application.update_queue.put(Update.de_json(raw, self.bot))
 

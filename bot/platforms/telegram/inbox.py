@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, text
 from telegram.request import BaseRequest, RequestData
 
 from bot.platforms.telegram.dbgate import DatabaseGate
+from bot.platforms.telegram.inbound import slim_update
 from bot.storage.conversations import AdapterStateRepository
 from bot.storage.tables import KeyValueRow
 from bot.storage.uow import Database, UnitOfWork
@@ -148,11 +149,15 @@ class UpdateInbox:
 
 class InboxRequest(BaseRequest):
     """The getUpdates transport: holds each non-empty batch in the inbox before returning it,
-    i.e. before PTB's updater can confirm it with its next getUpdates call."""
+    i.e. before PTB's updater can confirm it with its next getUpdates call.
+
+    Updates are held and handed to PTB slimmed (`slim_update`), and the batch is parsed once:
+    PTB gets back the object parsed here instead of decoding the same bytes again."""
 
     def __init__(self, inner: BaseRequest, inbox: UpdateInbox) -> None:
         self.inner = inner
         self.inbox = inbox
+        self._parsed: tuple[bytes, dict[str, Any]] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -187,8 +192,21 @@ class InboxRequest(BaseRequest):
             connect_timeout,
             pool_timeout,
         )
+        self._parsed = None
         if status == 200 and url.endswith("/getUpdates"):
-            result = json.loads(payload).get("result")
+            answer = self.parse_json_payload(payload)
+            result = answer.get("result")
             if isinstance(result, list) and result:
-                await self.inbox.hold(result)
+                slim = [slim_update(u) if isinstance(u, dict) else u for u in result]
+                await self.inbox.hold(slim)
+                answer = {**answer, "result": slim}
+            self._parsed = (payload, answer)
         return status, payload
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """The answer `do_request` parsed already (same bytes), else PTB's parsing."""
+        parsed = self._parsed
+        if parsed is not None and parsed[0] is payload:
+            self._parsed = None
+            return parsed[1]
+        return BaseRequest.parse_json_payload(payload)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.platforms import actions as codec
 from bot.platforms.ports import Attachment, Button, Capabilities, Screen, Tone
@@ -30,10 +32,14 @@ DEEP_LINK_PREFIX = "?start="
 
 @dataclass(frozen=True, slots=True)
 class RenderedScreen:
-    """A screen ready to send: HTML parts (the keyboard goes with the last) and files."""
+    """A screen ready to send: HTML parts (the keyboard goes with the last) and files.
+
+    The keyboard is the Bot API's `reply_markup` JSON, encoded once: PTB sends a string
+    parameter as it is, where a `InlineKeyboardMarkup` would be rebuilt into dictionaries
+    and encoded on every request."""
 
     parts: tuple[str, ...]
-    keyboard: InlineKeyboardMarkup | None
+    keyboard: str | None
     attachments: tuple[Attachment, ...]
 
 
@@ -57,26 +63,28 @@ def deep_link(bot_username: str, payload: str) -> str:
     return f"https://t.me/{bot_username}?start={payload}"
 
 
-def _button(button: Button, bot_username: str, private: bool) -> InlineKeyboardButton | None:
+def _button(button: Button, bot_username: str, private: bool) -> dict[str, str] | None:
+    """One InlineKeyboardButton as the Bot API's JSON object."""
     if button.action is not None:
         if private:
-            return InlineKeyboardButton(button.label, callback_data=codec.encode(button.action))
+            return {"text": button.label, "callback_data": codec.encode(button.action)}
         payload = deeplinks.payload_for(button.action)  # groups: act in the private chat
         if payload is None:
             return None
-        return InlineKeyboardButton(button.label, url=deep_link(bot_username, payload))
+        return {"text": button.label, "url": deep_link(bot_username, payload)}
     if button.url:
         url = button.url
         if url.startswith(DEEP_LINK_PREFIX):
             url = deep_link(bot_username, url.removeprefix(DEEP_LINK_PREFIX))
-        return InlineKeyboardButton(button.label, url=url)
+        return {"text": button.label, "url": url}
     return None
 
 
-def keyboard(
+def keyboard_markup(
     screen: Screen, bot_username: str, private: bool = True
-) -> InlineKeyboardMarkup | None:
-    """The inline keyboard of a screen (rows kept), or None without buttons.
+) -> dict[str, Any] | None:
+    """The inline keyboard of a screen as the Bot API's `InlineKeyboardMarkup` object (rows
+    kept), or None without buttons.
 
     In group chats, action buttons become deep links into the private chat (see deeplinks).
     """
@@ -85,7 +93,20 @@ def keyboard(
         cells = [c for c in (_button(b, bot_username, private) for b in row) if c is not None]
         if cells:
             rows.append(cells)
-    return InlineKeyboardMarkup(rows) if rows else None
+    return {"inline_keyboard": rows} if rows else None
+
+
+def keyboard(
+    screen: Screen, bot_username: str, private: bool = True
+) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a screen as PTB's object, or None without buttons."""
+    markup = keyboard_markup(screen, bot_username, private)
+    return None if markup is None else InlineKeyboardMarkup.de_json(markup)
+
+
+def as_markup(keyboard_json: str) -> InlineKeyboardMarkup:
+    """A rendered keyboard as PTB's object (for PTB's typed methods)."""
+    return InlineKeyboardMarkup.de_json(json.loads(keyboard_json))
 
 
 def caption_html(attachment: Attachment) -> str | None:
@@ -107,4 +128,6 @@ def render(
     """Everything needed to show a screen on Telegram (in a private chat or a group)."""
     text = screen_html(screen)
     parts = tuple(split_html(text, limit)) if text else ()
-    return RenderedScreen(parts, keyboard(screen, bot_username, private), screen.attachments)
+    markup = keyboard_markup(screen, bot_username, private)
+    keyboard_json = None if markup is None else json.dumps(markup, ensure_ascii=False)
+    return RenderedScreen(parts, keyboard_json, screen.attachments)

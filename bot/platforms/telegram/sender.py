@@ -13,19 +13,19 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.platforms.ports import Attachment, ChatRef, MessageRef, Screen
 from bot.platforms.telegram import ids
-from bot.platforms.telegram.outbound import RenderedScreen, caption_html, render
+from bot.platforms.telegram.outbound import RenderedScreen, as_markup, caption_html, render
 from bot.platforms.telegram.pacing import ChatPacer, retry_seconds
 
 log = logging.getLogger(__name__)
 
 EXTRA_FLOOD_RETRIES = 5
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = '{"is_disabled":true}'  # LinkPreviewOptions, as the Bot API's JSON
 T = TypeVar("T")
 OnBlocked = Callable[[int], Awaitable[None]]
 
@@ -84,7 +84,7 @@ class Sender:
             raise
 
     async def _edit_text(
-        self, ref: MessageRef, text: str, markup: InlineKeyboardMarkup | None, *, bulk: bool
+        self, ref: MessageRef, text: str, markup: str | None, *, bulk: bool
     ) -> bool:
         """True if the message now shows `text` (also when it already did)."""
         chat_id = ids.chat_id(ref.chat)
@@ -103,7 +103,7 @@ class Sender:
         return True
 
     async def _edit_message_text(
-        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self, chat_id: int, message_id: int, text: str, markup: str | None
     ) -> object:
         """editMessageText, without turning Telegram's answer into a `Message`.
 
@@ -112,7 +112,8 @@ class Sender:
         same request without that step: same defaults, same rate limiter, same errors
         (BadRequest "message is not modified", RetryAfter, Forbidden). It is PTB's internal
         method (stable from v20 to v22; the dependency is pinned below 23, and the Telegram
-        end-to-end tests go through it).
+        end-to-end tests go through it). The keyboard and the preview options go as JSON
+        strings, which PTB sends as they are.
         """
         data = {
             "chat_id": chat_id,
@@ -128,7 +129,7 @@ class Sender:
         self, chat: ChatRef, rendered: RenderedScreen, *, bulk: bool
     ) -> MessageRef | None:
         chat_id = ids.chat_id(chat)
-        last: Message | None = None
+        last: int | None = None
         parts = rendered.parts
         for number, part in enumerate(parts):
             markup = rendered.keyboard if number == len(parts) - 1 else None
@@ -136,31 +137,37 @@ class Sender:
         for number, attachment in enumerate(rendered.attachments):
             is_last = number == len(rendered.attachments) - 1
             markup = rendered.keyboard if not parts and is_last else None
-            last = await self._send_file(chat_id, attachment, markup, bulk=bulk)
+            sent = await self._send_file(chat_id, attachment, markup, bulk=bulk)
+            last = sent.message_id
         if last is None:
             return None
-        return MessageRef(chat, str(last.message_id))
+        return MessageRef(chat, str(last))
 
-    async def _send_text(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> Message:
-        return await self.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
+    async def _send_text(self, chat_id: int, text: str, markup: str | None) -> int:
+        """sendMessage; the new message's id (PTB's `_post`: see `_edit_message_text`)."""
+        data = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": markup,
+            "link_preview_options": NO_PREVIEW,
+        }
+        sent = await self.bot._post("sendMessage", data)
+        message_id = sent.get("message_id") if isinstance(sent, dict) else None
+        if not isinstance(message_id, int):
+            raise TelegramError(f"sendMessage answered without a message id: {sent!r}")
+        return message_id
 
     async def _send_file(
         self,
         chat_id: int,
         attachment: Attachment,
-        markup: InlineKeyboardMarkup | None,
+        keyboard: str | None,
         *,
         bulk: bool,
     ) -> Message:
         caption = caption_html(attachment)
+        markup = None if keyboard is None else as_markup(keyboard)
 
         def upload() -> InputFile:
             return InputFile(attachment.content, filename=attachment.filename)
