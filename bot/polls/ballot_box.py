@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -45,6 +46,42 @@ class StoredAnswer:
     question_id: int
     value: str | None
     text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A member signing a poll's register: valid only while the poll is open, since the
+    opening the caller read about (``opened_at``)."""
+
+    organisation_id: int
+    poll_id: int
+    opened_at: datetime
+    member_id: int
+    college_key: str | None
+    platform: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BallotToCast:
+    """A voter's whole ballot (``member_id`` and ``submitted_at`` only in nominative polls,
+    ``receipt`` only in secret ones); ``skipped``: question ids left unanswered."""
+
+    voter_key: str
+    member_id: int | None
+    submitted_at: datetime | None
+    receipt: str | None
+    answers: Sequence[StoredAnswer]
+    skipped: Sequence[int] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """A ballot in the box: its receipt (a replaced ballot keeps its own), and whether it
+    replaced the voter's previous ballot."""
+
+    receipt: str | None
+    replaced: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,36 +109,52 @@ class BallotBox:
 
     # --- writing ---------------------------------------------------------------------------
 
-    async def sign_register(
-        self,
-        organisation_id: int,
-        poll_id: int,
-        opened_at: datetime,
-        member_id: int,
-        college_key: str | None,
-        platform: str,
-        at: datetime,
-    ) -> bool:
-        """Record that a member takes part (first and last time), if the poll is open now
-        and was opened at ``opened_at`` (so what the caller read about it still holds).
+    async def cast(self, signature: Signature, ballot: BallotToCast) -> Cast | None:
+        """Sign the register, then put the voter's whole ballot in the box, replacing theirs
+        if any; or, if the register refuses the signature, write nothing and return None.
 
-        Returns False, writing nothing, otherwise. Signing locks the poll
-        row shared (``FOR SHARE``: a close waits for this ballot, or this ballot for the
+        Signing succeeds only if the poll is open now and was opened at
+        ``signature.opened_at`` (so what the caller read about it still holds). It locks the
+        poll row shared (``FOR SHARE``: a close waits for this ballot, or this ballot for the
         close, which it then sees) and this (poll, member) exclusively — row locks on
-        PostgreSQL, the database write lock on SQLite.
+        PostgreSQL, the database write lock on SQLite. The ballot is one upsert on the unique
+        (poll, voter key); a replaced ballot keeps its receipt and loses its answers to the
+        ``skipped`` questions.
+
+        On PostgreSQL signature, ballot and answers are one statement (data-modifying CTEs,
+        one round trip); on SQLite three, run on the event loop's thread.
         """
-        values = {
-            "organisation_id": organisation_id,
-            "poll_id": poll_id,
-            "opened_at": opened_at,
-            "member_id": member_id,
-            "college_key": college_key,
-            "platform": platform[:16],
-            "at": at,
-        }
+        proposed = new_ballot_id()
         connection = await self.session.connection()
-        result = await connection.execute(_statements(self._postgres).register, values)
-        return bool(result.rowcount)
+        values = _cast_values(signature, ballot, proposed)
+        if self._postgres:
+            row = (await connection.execute(_cast_statement(len(ballot.answers)), values)).first()
+            if row is None:
+                return None
+            ballot_id, kept_receipt = row
+        else:
+            statements = _statements(False)
+            signed = await connection.execute(statements.register, values)
+            if not signed.rowcount:
+                return None
+            result = await connection.execute(statements.ballot, values)
+            ballot_id, kept_receipt = result.one()
+            if ballot.answers:
+                await connection.execute(
+                    statements.answers,
+                    _answer_rows(ballot_id, signature.college_key, ballot.answers),
+                )
+        replaced = ballot_id != proposed
+        if replaced and ballot.skipped:  # a statement of its own: it sees committed answers
+            await connection.execute(
+                delete(_ANSWERS).where(
+                    _ANSWERS.c.ballot_id == ballot_id,
+                    _ANSWERS.c.question_id.in_(list(ballot.skipped)),
+                )
+            )
+        return Cast(kept_receipt, replaced)
+
+    # --- reading ---------------------------------------------------------------------------
 
     async def find(self, poll_id: int, voter_key: str) -> StoredBallot | None:
         """The ballot of a voter key (pseudonym or nominative key), if any."""
@@ -113,52 +166,6 @@ class BallotBox:
             )
         ).first()
         return None if row is None else StoredBallot(*row)
-
-    async def put(
-        self,
-        poll_id: int,
-        voter_key: str,
-        *,
-        member_id: int | None,
-        college_key: str | None,
-        submitted_at: datetime | None,
-        receipt: str | None,
-        answers: Sequence[StoredAnswer],
-        skipped: Sequence[int] = (),
-    ) -> tuple[str | None, bool]:
-        """Put a voter's whole ballot in the box, replacing theirs if any (sign the register
-        first). Returns the ballot's receipt (a replaced ballot keeps its own) and whether a
-        ballot was replaced. One upsert on the unique (poll, voter key) does both; answers are
-        upserted too, and a replaced ballot loses its answers to the ``skipped`` questions."""
-        proposed = new_ballot_id()
-        values = {
-            "id": proposed,
-            "poll_id": poll_id,
-            "voter_key": voter_key,
-            "member_id": member_id,
-            "college_key": college_key,
-            "receipt": receipt,
-            "submitted_at": submitted_at,
-            "origin": None,
-        }
-        connection = await self.session.connection()
-        result = await connection.execute(_statements(self._postgres).ballot, values)
-        ballot_id, kept_receipt = result.one()
-        replaced = ballot_id != proposed
-        if replaced and skipped:
-            await connection.execute(
-                delete(_ANSWERS).where(
-                    _ANSWERS.c.ballot_id == ballot_id, _ANSWERS.c.question_id.in_(list(skipped))
-                )
-            )
-        if answers:
-            await connection.execute(
-                _statements(self._postgres).answers,
-                _answer_rows(ballot_id, college_key, answers),
-            )
-        return kept_receipt, replaced
-
-    # --- reading ---------------------------------------------------------------------------
 
     async def voted_by_college(self, poll_id: int) -> dict[str, int]:
         """Members who took part, by the collège recorded when they voted."""
@@ -277,6 +284,30 @@ def _answer_rows(
     ]
 
 
+def _cast_values(signature: Signature, ballot: BallotToCast, proposed: str) -> dict[str, Any]:
+    """The parameters of the register, ballot and (PostgreSQL) answer statements."""
+    values: dict[str, Any] = {
+        "organisation_id": signature.organisation_id,
+        "poll_id": signature.poll_id,
+        "opened_at": signature.opened_at,
+        "member_id": signature.member_id,
+        "college_key": signature.college_key,
+        "platform": signature.platform[:16],
+        "at": signature.at,
+        "id": proposed,
+        "voter_key": ballot.voter_key,
+        "ballot_member_id": ballot.member_id,
+        "receipt": ballot.receipt,
+        "submitted_at": ballot.submitted_at,
+        "origin": None,
+    }
+    for number, answer in enumerate(ballot.answers):
+        values[f"question_{number}"] = answer.question_id
+        values[f"value_{number}"] = answer.value
+        values[f"text_{number}"] = answer.text
+    return values
+
+
 @cache
 def _statements(postgres: bool) -> _Statements:
     dialect_insert = pg_insert if postgres else sqlite_insert
@@ -316,7 +347,7 @@ def _statements(postgres: bool) -> _Statements:
             "submissions": _REGISTER.c.submissions + 1,
         },
     )
-    ballot = dialect_insert(_BALLOTS)
+    ballot = dialect_insert(_BALLOTS).values(_ballot_params())
     ballot_upsert = ballot.on_conflict_do_update(
         index_elements=["poll_id", "voter_key"],
         set_={
@@ -334,6 +365,72 @@ def _statements(postgres: bool) -> _Statements:
         },
     )
     return _Statements(register, ballot_upsert, answers_upsert)
+
+
+def _ballot_params() -> dict[str, Any]:
+    """The ballot's columns as bound parameters (the member's is ``ballot_member_id``: the
+    register's ``member_id`` is the signer, always known)."""
+    return {
+        "id": bindparam("id", type_=String()),
+        "poll_id": bindparam("poll_id", type_=Integer()),
+        "voter_key": bindparam("voter_key", type_=String()),
+        "member_id": bindparam("ballot_member_id", type_=Integer()),
+        "college_key": bindparam("college_key", type_=String()),
+        "receipt": bindparam("receipt", type_=String()),
+        "submitted_at": bindparam("submitted_at", type_=UTCDateTime()),
+        "origin": bindparam("origin", type_=String()),
+    }
+
+
+@cache
+def _cast_statement(answers: int) -> Any:
+    """PostgreSQL: sign, upsert the ballot and its ``answers`` answers in one statement.
+
+    Each step reads the previous one's RETURNING, so the ballot is written only if the
+    register was signed, and the answers go to the ballot's actual id (a replaced ballot
+    keeps its own). Built once per number of answers.
+    """
+    statements = _statements(True)
+    signed = statements.register.returning(_REGISTER.c.poll_id).cte("signed")
+    params = _ballot_params()
+    ballot = pg_insert(_BALLOTS).from_select(
+        list(params), select(*params.values()).where(select(signed.c.poll_id).exists())
+    )
+    ballot = ballot.on_conflict_do_update(
+        index_elements=["poll_id", "voter_key"],
+        set_={
+            "college_key": ballot.excluded.college_key,
+            "submitted_at": ballot.excluded.submitted_at,
+        },
+    )
+    cast = ballot.returning(_BALLOTS.c.id, _BALLOTS.c.receipt).cte("cast")
+    ctes = [signed, cast]
+    if answers:
+        college = bindparam("college_key", type_=String())
+        each = [
+            select(
+                cast.c.id,
+                bindparam(f"question_{n}", type_=Integer()),
+                college,
+                bindparam(f"value_{n}", type_=String()),
+                bindparam(f"text_{n}", type_=String()),
+            )
+            for n in range(answers)
+        ]
+        rows = each[0] if answers == 1 else union_all(*each)
+        answered = pg_insert(_ANSWERS).from_select(
+            ["ballot_id", "question_id", "college_key", "value", "text"], rows
+        )
+        answered = answered.on_conflict_do_update(
+            index_elements=["ballot_id", "question_id"],
+            set_={
+                "college_key": answered.excluded.college_key,
+                "value": answered.excluded.value,
+                "text": answered.excluded.text,
+            },
+        )
+        ctes.append(answered.cte("answered"))
+    return select(cast.c.id, cast.c.receipt).add_cte(*ctes)
 
 
 _BALLOT_COLUMNS = (

@@ -16,7 +16,7 @@ from bot.members.model import Member, Statutes
 from bot.members.repository import AuditRepository
 from bot.members.service import OrganisationInfo
 from bot.polls import export, open_polls, results
-from bot.polls.ballot_box import BallotBox, StoredAnswer
+from bot.polls.ballot_box import BallotBox, BallotToCast, Cast, Signature, StoredAnswer
 from bot.polls.codec import decode_stored, encode_answer, spec_to_json
 from bot.polls.lifecycle import Lifecycle
 from bot.polls.model import Poll, PollSpec, PollStatus
@@ -209,39 +209,22 @@ class PollsService:
         ballot is valid and written, or ``DomainError`` is raised and nothing changes.
 
         Statements: read the poll (skipped when its definition is remembered, see
-        ``open_polls``), sign the register, upsert the ballot, insert its answers. Signing
+        ``open_polls``), then sign the register, upsert the ballot and its answers (one
+        statement on PostgreSQL, see ``BallotBox.cast``). Signing
         succeeds only if the poll is still open since the opening the caller read about, and
         locks the poll row shared and this (poll, member) exclusively (row locks on
         PostgreSQL, the database write lock on SQLite): one member's racing submissions run
         one after the other, and a ballot is in the box before a close seals it, or refused.
         """
         loaded = open_polls.recall(self._database, poll_id) or await self._current(poll_id)
-        ballot = await self._check_and_sign(loaded, member, answers, platform)
-        if ballot is None:
+        cast = await self._check_and_cast(loaded, member, answers, platform)
+        if cast is None:
             open_polls.forget(self._database, poll_id)
             loaded = await self._current(poll_id)
-            ballot = await self._check_and_sign(loaded, member, answers, platform)
-            if ballot is None:
+            cast = await self._check_and_cast(loaded, member, answers, platform)
+            if cast is None:
                 raise DomainError("poll.closed", {"poll": poll_id})
-        poll = loaded.poll
-        stored = [
-            _stored(question.id, question.method, encode_answer(question, answer))
-            for question in poll.questions
-            if question.position in ballot
-            for answer in (ballot[question.position],)
-        ]
-        secret_ballot = poll.is_secret
-        receipt, replaced = await self.box.put(
-            poll.id,
-            _voter_key(poll, member, loaded.secret),
-            member_id=None if secret_ballot else member.id,
-            college_key=member.college_key,
-            submitted_at=None if secret_ballot else self.now,
-            receipt=new_receipt() if secret_ballot else None,
-            answers=stored,
-            skipped=[q.id for q in poll.questions if q.position not in ballot and q.id],
-        )
-        return Submission(poll.id, receipt, replaced, poll.spec.closes_at)
+        return Submission(poll_id, cast.receipt, cast.replaced, loaded.poll.spec.closes_at)
 
     # --- results and exports ---------------------------------------------------------------
 
@@ -286,19 +269,27 @@ class PollsService:
         """What identifies this database for the memory of open polls (its engine)."""
         return self.uow.session.bind
 
-    async def _check_and_sign(
+    async def _check_and_cast(
         self, loaded: LoadedPoll, member: Member, answers: Mapping[int, object], platform: str
-    ) -> dict[int, Answer] | None:
-        """Check the member and the ballot against the poll, then sign the register.
+    ) -> Cast | None:
+        """Check the member and the ballot against the poll, then sign the register and put
+        the ballot in the box.
 
-        Returns the checked ballot, or None when the signature is refused: the poll closed
+        Returns None, writing nothing, when the signature is refused: the poll closed
         meanwhile, or ``loaded`` is not about the poll's current opening (a stale memory).
         """
         poll = loaded.poll
         _check_can_answer(loaded, member, self.now)
         ballot = poll.check_ballot(answers)
         assert poll.opened_at is not None
-        signed = await self.box.sign_register(
+        stored = [
+            _stored(question.id, question.method, encode_answer(question, answer))
+            for question in poll.questions
+            if question.position in ballot
+            for answer in (ballot[question.position],)
+        ]
+        secret_ballot = poll.is_secret
+        signature = Signature(
             self.org.id,
             poll.id,
             poll.opened_at,
@@ -307,7 +298,17 @@ class PollsService:
             platform,
             self.now,
         )
-        return ballot if signed else None
+        return await self.box.cast(
+            signature,
+            BallotToCast(
+                _voter_key(poll, member, loaded.secret),
+                member_id=None if secret_ballot else member.id,
+                submitted_at=None if secret_ballot else self.now,
+                receipt=new_receipt() if secret_ballot else None,
+                answers=stored,
+                skipped=[q.id for q in poll.questions if q.position not in ballot and q.id],
+            ),
+        )
 
     async def _current(self, poll_id: int) -> LoadedPoll:
         """The poll as it stands, opening it first if it was scheduled and its time has come."""

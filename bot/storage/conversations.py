@@ -7,11 +7,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import ChatMenuRow, ConversationRow, KeyValueRow, MemberRow
-from bot.storage.upsert import cancel_deferred, defer_upsert, flush_deferred
+from bot.storage.upsert import defer_delete, defer_upsert, flush_deferred
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +82,8 @@ class ConversationRepository:
         self._known[member_id] = Conversation(kind, dict(state), at)
 
     async def clear(self, member_id: int) -> None:
-        """End the member's conversation."""
-        cancel_deferred(self.session, ConversationRow, (member_id,))
-        await self.session.execute(
-            delete(ConversationRow).where(ConversationRow.member_id == member_id)
-        )
+        """End the member's conversation (deleted at commit, with the other deferred writes)."""
+        defer_delete(self.session, ConversationRow, (member_id,))
         self._known[member_id] = None
 
 

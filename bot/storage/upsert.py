@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal, select
+from sqlalchemy import Delete, Table, bindparam, delete, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,59 +63,88 @@ def _on_conflict_update(statement: Any, names: tuple[str, ...]) -> Insert:
     return upserting
 
 
-#: `session.info` key: upserts held until the transaction commits, by (model, primary key).
-_DEFERRED = "parvis.deferred_upserts"
+#: `session.info` key: writes held until the transaction commits, by (model, primary key).
+_DEFERRED = "parvis.deferred_writes"
+
+
+@dataclass(frozen=True, slots=True)
+class _Deletion:
+    """A deferred DELETE of one row, by its primary key's values."""
+
+    key: dict[str, Any]
 
 
 def defer_upsert(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> None:
-    """`upsert` at commit time (`flush_deferred`), merged with the other deferred ones.
+    """`upsert` at commit time (`flush_deferred`), merged with the other deferred writes.
 
     For rows nobody reads back through SQL in the same transaction (the chat's last menu, a
     conversation whose repository remembers what it wrote). On PostgreSQL all deferred
-    upserts go in one statement, one round trip; a later one for the same row replaces an
+    writes go in one statement, one round trip; a later one for the same row replaces an
     earlier one.
     """
     key = (model, tuple(values[name] for name in _keys(_table(model))))
     session.info.setdefault(_DEFERRED, {})[key] = values
 
 
-def cancel_deferred(
-    session: AsyncSession, model: type[Base], primary_key: tuple[Any, ...]
-) -> None:
-    """Forget a deferred upsert (the row is deleted instead)."""
-    session.info.get(_DEFERRED, {}).pop((model, primary_key), None)
+def defer_delete(session: AsyncSession, model: type[Base], primary_key: tuple[Any, ...]) -> None:
+    """Delete a row at commit time, with the other deferred writes (replaces a deferred
+    upsert of the same row)."""
+    names = _keys(_table(model))
+    deletion = _Deletion(dict(zip(names, primary_key, strict=True)))
+    session.info.setdefault(_DEFERRED, {})[(model, tuple(primary_key))] = deletion
 
 
 def discard_deferred(session: AsyncSession) -> None:
-    """Forget every deferred upsert (the transaction is rolled back)."""
+    """Forget every deferred write (the transaction is rolled back)."""
     session.info.pop(_DEFERRED, None)
 
 
 async def flush_deferred(session: AsyncSession) -> None:
-    """Write the deferred upserts now (before a commit, or before reading their tables)."""
-    deferred: dict[Any, dict[str, Any]] = session.info.pop(_DEFERRED, {})
+    """Write the deferred writes now (before a commit, or before reading their tables)."""
+    deferred: dict[Any, dict[str, Any] | _Deletion] = session.info.pop(_DEFERRED, {})
     if not deferred:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
     if not postgres or len(deferred) == 1:
-        for (model, _key), values in deferred.items():
-            await upsert(session, model, values)
+        for (model, _key), write in deferred.items():
+            if isinstance(write, _Deletion):
+                connection = await session.connection()
+                await connection.execute(_deletion(model), write.key)
+            else:
+                await upsert(session, model, write)
         return
-    shape = tuple((model, tuple(values)) for (model, _key), values in deferred.items())
+    shape = tuple(
+        (model, tuple(write.key), True)
+        if isinstance(write, _Deletion)
+        else (model, tuple(write), False)
+        for (model, _key), write in deferred.items()
+    )
     params = {
         f"d{number}_{name}": value
-        for number, values in enumerate(deferred.values())
-        for name, value in values.items()
+        for number, write in enumerate(deferred.values())
+        for name, value in (write.key if isinstance(write, _Deletion) else write).items()
     }
     connection = await session.connection()
     await connection.execute(_merged(shape), params)
 
 
 @cache
-def _merged(shape: tuple[tuple[type[Base], tuple[str, ...]], ...]) -> Any:
-    """One statement of several upserts (data-modifying CTEs), built once per shape."""
+def _deletion(model: type[Base], prefix: str = "") -> Delete:
+    """DELETE of one row by its primary key (bound as ``{prefix}{column}``)."""
+    table = _table(model)
+    return delete(table).where(
+        *(table.c[name] == bindparam(f"{prefix}{name}") for name in _keys(table))
+    )
+
+
+@cache
+def _merged(shape: tuple[tuple[type[Base], tuple[str, ...], bool], ...]) -> Any:
+    """One statement of several writes (data-modifying CTEs), built once per shape."""
     ctes = []
-    for number, (model, names) in enumerate(shape):
+    for number, (model, names, deleting) in enumerate(shape):
+        if deleting:
+            ctes.append(_deletion(model, f"d{number}_").cte(f"deferred_{number}"))
+            continue
         table = _table(model)
         statement = pg_insert(table).values(
             {name: bindparam(f"d{number}_{name}", type_=table.c[name].type) for name in names}

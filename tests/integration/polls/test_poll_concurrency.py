@@ -104,14 +104,15 @@ async def test_a_close_waits_for_the_ballot_being_written_then_seals_it(
     if replacing:
         await _submit(world, voter, poll_id, {1: "B", 2: {}})
     reached, release = asyncio.Event(), asyncio.Event()
-    original = BallotBox.put
+    original = BallotBox.cast
 
-    async def paused_put(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def paused_cast(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cast = await original(self, *args, **kwargs)  # signed and written, not committed
         reached.set()
         await release.wait()
-        return await original(self, *args, **kwargs)
+        return cast
 
-    monkeypatch.setattr(BallotBox, "put", paused_put)
+    monkeypatch.setattr(BallotBox, "cast", paused_cast)
     ballot = asyncio.create_task(_submit(world, voter, poll_id, {1: "A", 2: {}}))
     await asyncio.wait_for(reached.wait(), timeout=10)
     close = asyncio.create_task(world.run(lambda s: s.close(admin, poll_id)))
