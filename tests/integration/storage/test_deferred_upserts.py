@@ -93,3 +93,52 @@ async def test_postgresql_writes_them_in_one_statement(db: Database) -> None:
         await uow.commit()
     assert len(statements) == 1 and statements[0].startswith("WITH deferred_0")
     assert await counts(db) == (1, 1)
+
+
+async def test_a_cleared_conversation_is_deleted_at_commit_unless_started_again(
+    db: Database,
+) -> None:
+    member_id = await a_member(db)
+    async with db.uow() as uow:
+        await ConversationRepository(uow.session).put(member_id, "ballot", {"poll": 1}, NOW)
+        await uow.commit()
+    async with db.uow() as uow:
+        talks = ConversationRepository(uow.session)
+        await talks.clear(member_id)
+        assert await talks.get(member_id) is None
+        await ChatMenuRepository(uow.session).put("telegram", "42", ["a:1"], NOW)
+        await uow.rollback()  # nothing deleted
+    assert await counts(db) == (0, 1)
+    async with db.uow() as uow:
+        talks = ConversationRepository(uow.session)
+        await talks.clear(member_id)
+        await talks.put(member_id, "roster", {}, NOW)  # started again: the later write wins
+        await uow.commit()
+    async with db.uow() as uow:
+        found = await ConversationRepository(uow.session).get(member_id)
+        assert found is not None and found.kind == "roster"
+    async with db.uow() as uow:
+        await ConversationRepository(uow.session).clear(member_id)
+        await ChatMenuRepository(uow.session).put("telegram", "42", ["a:1"], NOW)
+        await uow.commit()
+    assert await counts(db) == (1, 0)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_postgresql_deletes_with_the_other_writes_in_one_statement(db: Database) -> None:
+    member_id = await a_member(db)
+    async with db.uow() as uow:
+        await ConversationRepository(uow.session).put(member_id, "ballot", {}, NOW)
+        await uow.commit()
+    statements: list[str] = []
+    event.listen(
+        db.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_rest: statements.append(sql),
+    )
+    async with db.uow() as uow:
+        await ConversationRepository(uow.session).clear(member_id)
+        await ChatMenuRepository(uow.session).put("telegram", "42", ["a:1"], NOW)
+        await uow.commit()
+    assert len(statements) == 1 and "DELETE FROM conversations" in statements[0]
+    assert await counts(db) == (1, 0)
