@@ -347,24 +347,33 @@ def _statements(postgres: bool) -> _Statements:
             "submissions": _REGISTER.c.submissions + 1,
         },
     )
-    ballot = dialect_insert(_BALLOTS).values(_ballot_params())
-    ballot_upsert = ballot.on_conflict_do_update(
+    ballot = _replacing_ballot(dialect_insert(_BALLOTS).values(_ballot_params()))
+    answers = _replacing_answers(dialect_insert(_ANSWERS))
+    return _Statements(register, ballot.returning(_BALLOTS.c.id, _BALLOTS.c.receipt), answers)
+
+
+def _replacing_ballot(insert: Any) -> Any:
+    """The ballot INSERT, replacing the voter's ballot if any (the old one keeps its id and
+    receipt)."""
+    return insert.on_conflict_do_update(
         index_elements=["poll_id", "voter_key"],
         set_={
-            "college_key": ballot.excluded.college_key,
-            "submitted_at": ballot.excluded.submitted_at,
-        },
-    ).returning(_BALLOTS.c.id, _BALLOTS.c.receipt)
-    answers = dialect_insert(_ANSWERS)
-    answers_upsert = answers.on_conflict_do_update(
-        index_elements=["ballot_id", "question_id"],
-        set_={
-            "college_key": answers.excluded.college_key,
-            "value": answers.excluded.value,
-            "text": answers.excluded.text,
+            "college_key": insert.excluded.college_key,
+            "submitted_at": insert.excluded.submitted_at,
         },
     )
-    return _Statements(register, ballot_upsert, answers_upsert)
+
+
+def _replacing_answers(insert: Any) -> Any:
+    """The answers INSERT, replacing the ballot's answer to the same question if any."""
+    return insert.on_conflict_do_update(
+        index_elements=["ballot_id", "question_id"],
+        set_={
+            "college_key": insert.excluded.college_key,
+            "value": insert.excluded.value,
+            "text": insert.excluded.text,
+        },
+    )
 
 
 def _ballot_params() -> dict[str, Any]:
@@ -393,15 +402,10 @@ def _cast_statement(answers: int) -> Any:
     statements = _statements(True)
     signed = statements.register.returning(_REGISTER.c.poll_id).cte("signed")
     params = _ballot_params()
-    ballot = pg_insert(_BALLOTS).from_select(
-        list(params), select(*params.values()).where(select(signed.c.poll_id).exists())
-    )
-    ballot = ballot.on_conflict_do_update(
-        index_elements=["poll_id", "voter_key"],
-        set_={
-            "college_key": ballot.excluded.college_key,
-            "submitted_at": ballot.excluded.submitted_at,
-        },
+    ballot = _replacing_ballot(
+        pg_insert(_BALLOTS).from_select(
+            list(params), select(*params.values()).where(select(signed.c.poll_id).exists())
+        )
     )
     cast = ballot.returning(_BALLOTS.c.id, _BALLOTS.c.receipt).cte("cast")
     ctes = [signed, cast]
@@ -418,16 +422,10 @@ def _cast_statement(answers: int) -> Any:
             for n in range(answers)
         ]
         rows = each[0] if answers == 1 else union_all(*each)
-        answered = pg_insert(_ANSWERS).from_select(
-            ["ballot_id", "question_id", "college_key", "value", "text"], rows
-        )
-        answered = answered.on_conflict_do_update(
-            index_elements=["ballot_id", "question_id"],
-            set_={
-                "college_key": answered.excluded.college_key,
-                "value": answered.excluded.value,
-                "text": answered.excluded.text,
-            },
+        answered = _replacing_answers(
+            pg_insert(_ANSWERS).from_select(
+                ["ballot_id", "question_id", "college_key", "value", "text"], rows
+            )
         )
         ctes.append(answered.cte("answered"))
     return select(cast.c.id, cast.c.receipt).add_cte(*ctes)

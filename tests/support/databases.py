@@ -9,8 +9,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage import migrations
 from bot.storage.models import metadata
@@ -99,3 +99,14 @@ def start_postgres_if_down() -> None:
             ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[0], "main", "start"],
             check=False,
         )
+
+
+def record_statements(engine: AsyncEngine) -> list[str]:
+    """A list that receives the SQL of every statement `engine` runs from now on."""
+    statements: list[str] = []
+    event.listen(
+        engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, sql, *_rest: statements.append(sql),
+    )
+    return statements

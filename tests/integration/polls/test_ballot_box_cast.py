@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot.polls.ballot_box import BallotBox, BallotToCast, Signature, StoredAnswer
 from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow, PollRow, QuestionRow
 from tests.service.polls.world import World, deliberation
+from tests.support.databases import record_statements
 
 YES = {1: "A", 2: {"A": "Bien"}}
 
@@ -65,12 +66,7 @@ async def test_postgresql_casts_in_one_statement(world: World) -> None:
     voter = await world.member(college="usagers")
     poll_id = await world.open_poll(admin, deliberation())
     await world.run(lambda s: s.submit(voter, poll_id, YES, "tg"))  # the poll is remembered
-    statements: list[str] = []
-    event.listen(
-        world.db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, sql, *_rest: statements.append(sql),
-    )
+    statements = record_statements(world.db.engine)
     submission = await world.run(lambda s: s.submit(voter, poll_id, {1: "B", 2: {}}, "tg"))
     assert submission.replaced
     assert len(statements) == 1 and statements[0].startswith("WITH signed AS")

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot.core.clock import SystemClock
 from bot.storage.conversations import ChatMenuRepository, ConversationRepository
 from bot.storage.engine import create_engine
 from bot.storage.tables import ChatMenuRow, ConversationRow, MemberRow, OrganisationRow
 from bot.storage.uow import Database
+from tests.support.databases import record_statements
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -81,12 +82,7 @@ async def test_rollback_forgets_them_and_clear_cancels_a_pending_write(db: Datab
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite: one by one
 async def test_postgresql_writes_them_in_one_statement(db: Database) -> None:
     member_id = await a_member(db)
-    statements: list[str] = []
-    event.listen(
-        db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, sql, *_rest: statements.append(sql),
-    )
+    statements = record_statements(db.engine)
     async with db.uow() as uow:
         await ChatMenuRepository(uow.session).put("telegram", "42", ["a:1"], NOW)
         await ConversationRepository(uow.session).put(member_id, "ballot", {}, NOW)
@@ -130,12 +126,7 @@ async def test_postgresql_deletes_with_the_other_writes_in_one_statement(db: Dat
     async with db.uow() as uow:
         await ConversationRepository(uow.session).put(member_id, "ballot", {}, NOW)
         await uow.commit()
-    statements: list[str] = []
-    event.listen(
-        db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, sql, *_rest: statements.append(sql),
-    )
+    statements = record_statements(db.engine)
     async with db.uow() as uow:
         await ConversationRepository(uow.session).clear(member_id)
         await ChatMenuRepository(uow.session).put("telegram", "42", ["a:1"], NOW)
