@@ -1,4 +1,5 @@
-"""/notifications: reminders on or off, quiet hours; for admins, the organisation's defaults."""
+"""/notifications: reminders on or off, quiet hours; for admins, the organisation's defaults
+(quiet hours, board digest, when polls remind and check turnout)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from dataclasses import replace
 from babel.dates import get_day_names
 
 from bot.core.errors import DomainError
-from bot.handlers import nudges
+from bot.handlers import nudge_settings, nudges
 from bot.handlers.context import Context
 from bot.i18n import N_, Translator
+from bot.jobs.planning import nudges_of
 from bot.members.model import Role
 from bot.platforms.ports import Command, Interaction, Reply, Screen, Tone
 from bot.scheduling.digests import DigestSchedule, parse_digest_schedule
@@ -51,6 +53,10 @@ async def notifications(ix: Interaction, ctx: Context) -> Reply:
         return await _set_org_quiet(ctx, rest)
     if sub in nudges.VIA and rest:
         return await nudges.choose_platform(ctx, rest)
+    if sub in nudge_settings.REMINDERS and rest:
+        return await nudge_settings.set_reminders(ctx, rest, _usage(ctx))
+    if sub in nudge_settings.TURNOUT and rest:
+        return await nudge_settings.set_turnout(ctx, rest, _usage(ctx))
     raise DomainError("error.bad_arguments", {"usage": _usage(ctx)})
 
 
@@ -71,6 +77,7 @@ def _usage(ctx: Context) -> str:
     usage = f"{cmd} on|off · {cmd} quiet 22:00-07:30|off|default · {cmd} via PLATFORM|auto"
     if ctx.member is not None and ctx.member.is_admin:
         usage += f" · {cmd} digest mon 09:00|off · {cmd} default-quiet 21:00-08:00|off"
+        usage += f" · {nudge_settings.usage(cmd)}"
     return usage
 
 
@@ -108,6 +115,8 @@ async def _show(ctx: Context, prefs: NotificationPrefs) -> Reply:
         else:
             day, time = _when(t, org.digest)
             lines.append(t("Board digest: every {day} at {time}", day=day, time=time))
+    if ctx.member is not None and ctx.member.is_admin:
+        lines += nudge_settings.lines(t, await nudges_of(ctx.uow, ctx.org.id))
     lines += ["", t("To change: {usage}", usage=_usage(ctx))]
     return Reply.of(Screen(title=t("Notifications"), text="\n".join(lines)))
 

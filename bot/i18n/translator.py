@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from fractions import Fraction
 from functools import cache
 from gettext import NullTranslations
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -97,3 +98,19 @@ class Translator:
     def duration(self, delta: dt.timedelta) -> str:
         """Format a duration ('3 jours')."""
         return str(dates.format_timedelta(delta, locale=self.locale))
+
+    def exact_duration(self, delta: dt.timedelta) -> str:
+        """A duration in the largest unit that states it exactly ('36 heures', '3 jours',
+        '90 minutes'), where `duration` rounds ('2 jours')."""
+        minutes = int(delta.total_seconds()) // 60
+        if minutes and minutes % (24 * 60) == 0:
+            value, unit = minutes // (24 * 60), "duration-day"
+        elif minutes and minutes % 60 == 0:
+            value, unit = minutes // 60, "duration-hour"
+        else:
+            value, unit = minutes, "duration-minute"
+        return str(units.format_unit(value, unit, length="long", locale=self.locale))
+
+    def list_of(self, items: Sequence[str]) -> str:
+        """Items joined as the language does ('3 jours, 1 jour et 3 heures')."""
+        return str(lists.format_list(list(items), locale=self.locale))

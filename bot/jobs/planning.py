@@ -9,6 +9,9 @@ and by the periodic sweep, so the schedule always follows the polls:
 * closed: ``close`` now (the results report) and the pending nudges cancelled;
 * cancelled or back to draft: every pending job and nudge of the poll cancelled.
 
+``replan_nudges`` plans the nudges of live polls again when an admin changes when they
+come (``/notifications reminders|turnout``).
+
 After a lifecycle move, jobs are *revived*: a job cancelled earlier (the poll went back to
 draft) is planned again with its new time. The sweep only adds missing jobs.
 """
@@ -19,7 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +30,7 @@ from bot.jobs import keys
 from bot.jobs.audience import pages
 from bot.jobs.settings import Nudges
 from bot.polls.model import Poll, PollStatus
+from bot.polls.repository import PollRepository
 from bot.scheduling.model import DeliveryRequest, JobState
 from bot.scheduling.planning import (
     EnqueueReport,
@@ -36,6 +40,7 @@ from bot.scheduling.planning import (
     schedule_job,
 )
 from bot.scheduling.quiet_hours import offset_label
+from bot.storage.poll_tables import PollRow
 from bot.storage.schedule_tables import ScheduledJobRow
 from bot.storage.tables import OrganisationRow
 from bot.storage.uow import UnitOfWork
@@ -133,6 +138,24 @@ async def plan_poll_jobs(uow: UnitOfWork, poll: Poll, *, revive: bool = True) ->
         await put_job(
             uow, org, keys.POLL_TURNOUT, keys.turnout_job(poll.id), at, payload, revive=revive
         )
+
+
+async def replan_nudges(uow: UnitOfWork, organisation_id: int) -> int:
+    """After the organisation's reminder or turnout settings changed: the pending reminders
+    and turnout checks of its scheduled and open polls are planned again (those that ran
+    already are left alone, and so are the messages they planned). Returns how many polls."""
+    live = [PollStatus.SCHEDULED.value, PollStatus.OPEN.value]
+    rows = await uow.session.scalars(
+        select(PollRow).where(PollRow.organisation_id == organisation_id, PollRow.status.in_(live))
+    )
+    polls = PollRepository(uow.session)
+    count = 0
+    for row in list(rows):
+        await cancel_jobs(uow, organisation_id, keys.reminder_job(row.id))
+        await cancel_jobs(uow, organisation_id, keys.turnout_job(row.id))
+        await plan_poll_jobs(uow, await polls.to_poll(row), revive=True)
+        count += 1
+    return count
 
 
 async def cancel_poll_jobs(uow: UnitOfWork, poll_id: int, org: int, *, everything: bool) -> None:

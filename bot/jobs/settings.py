@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.scheduling.quiet_hours import DEFAULT_REMINDER_OFFSETS
+from bot.scheduling.quiet_hours import DEFAULT_REMINDER_OFFSETS, offset_label
 
 REMINDER_OFFSETS = "reminder_offsets"
 TURNOUT_ALERT = "turnout_alert"
@@ -23,6 +23,9 @@ ANNOUNCE_CHATS = "announce_chats"
 DEFAULT_TURNOUT_ALERT = timedelta(hours=24)
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([dhmj])\s*$", re.IGNORECASE)
 _UNITS = {"d": "days", "j": "days", "h": "hours", "m": "minutes"}
+_SEPARATORS = re.compile(r"[,;\s]+")
+MAX_REMINDERS = 6
+LONGEST_NUDGE = timedelta(days=60)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -31,6 +34,51 @@ def parse_duration(text: str) -> timedelta:
     if match is None or int(match[1]) == 0:
         raise ValueError(f"not a duration: {text!r}")
     return timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
+
+
+def parse_nudge(text: str) -> timedelta:
+    """One time before the close (``24h``, ``3d``/``3j``, ``90m``), at most 60 days."""
+    offset = parse_duration(text)
+    if offset > LONGEST_NUDGE:
+        raise ValueError(f"too long before the close: {text!r}")
+    return offset
+
+
+def parse_reminder_offsets(text: str) -> tuple[timedelta, ...]:
+    """``72h,24h,3h`` (or ``3d 1d 3h``): distinct offsets, earliest reminder first; at
+    least one, at most ``MAX_REMINDERS``. Raises ValueError otherwise."""
+    parts = [part for part in _SEPARATORS.split(text) if part]
+    offsets = sorted({parse_nudge(part) for part in parts}, reverse=True)
+    if not offsets or len(offsets) > MAX_REMINDERS:
+        raise ValueError(f"not a list of 1 to {MAX_REMINDERS} durations: {text!r}")
+    return tuple(offsets)
+
+
+def reminders_setting(offsets: tuple[timedelta, ...] | None) -> str | None:
+    """How reminder offsets are stored (``"72h,24h,3h"``, ``"off"`` for none; None: the
+    default, i.e. no value)."""
+    if offsets is None:
+        return None
+    return ",".join(offset_label(o) for o in offsets) if offsets else "off"
+
+
+def turnout_setting(offset: timedelta | None, default: bool = False) -> str | None:
+    """How the turnout check is stored (``"24h"``, ``"off"``; None: the default)."""
+    if default:
+        return None
+    return "off" if offset is None else offset_label(offset)
+
+
+def with_setting(
+    settings: Mapping[str, Any] | None, key: str, value: str | None
+) -> dict[str, Any]:
+    """New settings with ``key`` set to ``value`` (None: removed, the default applies)."""
+    changed = dict(settings or {})
+    if value is None:
+        changed.pop(key, None)
+    else:
+        changed[key] = value
+    return changed
 
 
 @dataclass(frozen=True, slots=True)
