@@ -154,3 +154,35 @@ async def _snapshot(app) -> tuple[int, int, int, int]:  # type: ignore[no-untype
         for table in (StatutesRow, AuditRow, InvitationRow, MemberRoleRow):
             counts.append(await uow.session.scalar(select(func.count()).select_from(table)))
     return tuple(counts)  # type: ignore[return-value]
+
+
+async def test_members_and_admins_set_their_notifications(
+    app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
+) -> None:
+    bot = await matrix_bot()
+    alice = await matrix_member(bot)
+    await make_admin(app, alice.user_id, "Alice", "en")
+    await alice.open_dm()
+    await alice.say("!college add salaries Salariés | Employees")
+    code = re.search(r"code: (\w+)", await alice.say("!invite salaries"))
+    assert code
+    bob = await matrix_member(bot, prefix="bob")
+    await bob.open_dm()
+    await bob.say(f"!start {code[1]}")
+    await bob.say("!language en")
+
+    shown = await bob.say("!notifications")
+    assert "Reminders: on" in shown and "Reminders before a poll closes" not in shown
+    assert "no longer receive reminders" in await bob.say("!notifications off")
+    assert "22:00–07:30" in await bob.say("!notifications quiet 22:00-07:30")
+    before = await _snapshot(app)
+    assert "only an administrator" in await bob.say("!notifications reminders 3h")
+    assert await _snapshot(app) == before
+
+    said = await alice.say("!notifications reminders 48h, 3h")
+    assert "remind those who have not answered 2 days and 3 hours before" in said, said
+    assert "no longer be told" in await alice.say("!notifications turnout off")
+    assert "Usage: !notifications" in await alice.say("!notifications turnout never")
+    shown = await alice.say("!notifications")
+    assert "Reminders before a poll closes: 2 days and 3 hours" in shown, shown
+    assert "Turnout check: off" in shown
