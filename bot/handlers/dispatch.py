@@ -205,14 +205,11 @@ class Dispatcher:
         )
 
     async def _remember_menu(self, ctx: Context, reply: Reply) -> None:
-        for screen in reversed(reply.screens):
-            buttons = [b for b in screen.all_buttons() if b.action is not None]
-            if buttons:
-                actions = [codec.encode(b.action) for b in buttons if b.action is not None]
-                await ChatMenuRepository(ctx.uow.session).put(
-                    ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
-                )
-                return
+        actions = codec.menu_of(reply.screens)
+        if actions:
+            await ChatMenuRepository(ctx.uow.session).put(
+                ctx.chat.platform, ctx.chat.chat_key, actions, self.clock.now()
+            )
 
 
 def _is_disconnect(error: BaseException) -> bool:

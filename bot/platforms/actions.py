@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.platforms.ports import Action
+from collections.abc import Sequence
+
+from bot.platforms.ports import Action, Screen
 
 MAX_BYTES = 64
 _SEP = ":"
@@ -59,3 +61,13 @@ def decode(data: str) -> Action:
 def _looks_int(text: str) -> bool:
     body = text[1:] if text.startswith("-") else text
     return body.isdigit() and body.isascii() and (body == "0" or not body.startswith("0"))
+
+
+def menu_of(screens: Sequence[Screen]) -> list[str]:
+    """The encoded actions a typed number presses after these screens are shown: the buttons
+    of the last screen that has action buttons, in reading order (none: an empty list)."""
+    for screen in reversed(screens):
+        actions = [encode(b.action) for b in screen.all_buttons() if b.action is not None]
+        if actions:
+            return actions
+    return []

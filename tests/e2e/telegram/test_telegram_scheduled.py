@@ -2,7 +2,9 @@
 scheduled for later opens and is announced (privately and in the announcement group), a
 reminder reaches only the member who has not answered, the close sends the results report with
 its chart (and the exports to the admin), the weekly digest arrives in each board member's
-language. The scheduler is run step by step while the frozen clock is moved."""
+language; a collège below the quorum alerts the admins, whose "Send a reminder now" button
+reminds those who have not answered. The scheduler is run step by step while the frozen clock
+is moved."""
 
 from __future__ import annotations
 
@@ -71,6 +73,20 @@ async def test_announcement_reminder_report_and_digest_on_telegram(bot: Bot) -> 
     await at(datetime(2026, 1, 6, 17, 0, tzinfo=UTC))  # 72 h before the close, 18:00 in Paris
     assert "Rappel : Budget 2027" in texts(carol, marks[carol.key])
     assert "Reminder: Budget 2027" in texts(dave, len(dave.messages()) - 1)
+    assert "Reminder" not in texts(bob, marks[bob.key])
+
+    marks = {u.key: len(u.messages()) for u in (alice, bob, carol, dave)}
+    await at(datetime(2026, 1, 8, 17, 0, tzinfo=UTC))  # 24 h before: the turnout check
+    alert = next(m for m in alice.messages()[marks[alice.key] :] if m.callback_data)
+    assert "Low participation: Budget 2027" in (alert.text or ""), alert.text
+    assert "Service users: 0 of 2" in (alert.text or "") and "Employees" not in (alert.text or "")
+    assert "Low participation" not in texts(bob, marks[bob.key])  # admins only
+    assert alert.callback_data == [f"remind:{poll}"]  # "Send a reminder now"
+    await alice.press(alert, f"remind:{poll}")
+    answered = texts(alice, marks[alice.key] + 1)
+    assert "A reminder is on its way to 2 members" in answered, answered
+    await scheduling.dispatcher.dispatch_once()
+    assert texts(dave, marks[dave.key]).count("Reminder: Budget 2027") == 2  # 24 h, then now
     assert "Reminder" not in texts(bob, marks[bob.key])
 
     marks = {u.key: len(u.messages()) for u in (alice, bob, carol)}

@@ -108,6 +108,8 @@ async def test_turnout_alert_and_results_report_with_chart(shell, scheduler: Sch
     assert "Local authorities: 0 of 1 (0%)" in alert and "Employees" not in alert
     assert f"/remind {poll}" in alert
     assert people["bob"].inbox().count("Low participation") == 0  # admins only
+    pressed = await alice.say("1")  # the alert's button, typed: the chat's menu is the alert's
+    assert "A reminder is on its way to 2 members" in pressed, pressed
     await scheduler.at(utc(2026, 1, 9, 17, 0))  # the close
     report = alice.inbox()
     assert "Poll 1 is closed" in report.replace(str(poll), "1") and "Final results" in report

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.platforms.actions import MAX_BYTES, ActionCodecError, decode, encode
-from bot.platforms.ports import Action
+from bot.platforms.actions import MAX_BYTES, ActionCodecError, decode, encode, menu_of
+from bot.platforms.ports import Action, Button, Screen
 
 args = st.lists(
     st.one_of(
@@ -42,3 +42,17 @@ def test_garbage_is_refused(data: str) -> None:
 
 def test_ints_and_numeric_strings_stay_distinct() -> None:
     assert decode(encode(Action("v", (42, "42")))) == Action("v", (42, "42"))
+
+
+def test_the_menu_is_the_last_screen_with_action_buttons() -> None:
+    vote = Screen(
+        text="q",
+        buttons=(
+            (Button("Yes", Action("pick", (4, 1, 1))), Button("No", Action("pick", (4, 1, 2)))),
+            (Button("Help", url="https://example.org"),),
+        ),
+    )
+    links_only = Screen(text="see", buttons=((Button("Site", url="https://example.org"),),))
+    assert menu_of([vote, links_only, Screen(text="plain")]) == ["pick:4:1:1", "pick:4:1:2"]
+    assert menu_of([Screen(text="plain")]) == []
+    assert menu_of([]) == []
