@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -154,20 +154,12 @@ class Screen:
 
 
 @dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A screen for someone other than the person who acted (by member id)."""
-
-    member_id: int
-    screen: Screen
-
-
-@dataclass(frozen=True, slots=True)
 class Reply:
-    """The handler's answer: screens for the actor, an optional toast, messages to others."""
+    """The handler's answer: screens for the actor and an optional toast. Messages to other
+    members go through the scheduler (durable, paced, quiet hours), not through replies."""
 
     screens: tuple[Screen, ...] = ()
     notice: str | None = None
-    outbox: tuple[Outgoing, ...] = field(default_factory=tuple)
 
     @staticmethod
     def of(*screens: Screen, notice: str | None = None) -> Reply:

@@ -13,7 +13,6 @@ from typing import Any
 
 from nio import Event, MatrixRoom, MemoryDownloadResponse
 from nio.crypto.attachments import decrypt_attachment
-from sqlalchemy import update
 
 from bot.app import App
 from bot.i18n import Translator, negotiate_language
@@ -43,17 +42,14 @@ from bot.platforms.ports import (
     Intent,
     Interaction,
     MessageRef,
-    Outgoing,
     PlatformUser,
     Reply,
     Screen,
     Tone,
 )
 from bot.platforms.text_commands import parse_text
-from bot.storage.tables import IdentityRow
 
 log = logging.getLogger(__name__)
-UNREACHABLE_ERRORS = frozenset({"M_FORBIDDEN", "M_UNKNOWN", "M_NOT_FOUND", "M_INVALID_PARAM"})
 
 
 class TooLarge:
@@ -234,7 +230,7 @@ class MatrixAdapter:
             log.error("matrix: reply not delivered: %s", error)
 
     async def deliver(self, ix: Interaction, reply: Reply, editable: bool = False) -> None:
-        """Send the reply's screens to the chat, then its outbox to other members."""
+        """Send the reply's screens to the chat."""
         try:
             for screen in reply.screens:
                 if screen.replaces_origin and editable and ix.origin is not None:
@@ -245,33 +241,6 @@ class MatrixAdapter:
                 await self.messenger.send(ix.chat, Screen(text=reply.notice))
         except MatrixError as error:
             log.error("matrix: reply not delivered: %s", error, extra={"event": ix.event_key})
-        for outgoing in reply.outbox:
-            await self.send_to_member(outgoing)
-
-    async def send_to_member(self, outgoing: Outgoing) -> int:
-        """Send a screen to each Matrix account of a member; returns how many got it."""
-        async with self.app.db.uow() as uow:
-            identities = await MemberRepository(uow.session).identities(outgoing.member_id)
-            user_keys = [i.user_key for i in identities if i.platform == PLATFORM and i.reachable]
-        sent = 0
-        for user_key in user_keys:
-            try:
-                await self.messenger.send_direct(user_key, outgoing.screen)
-                sent += 1
-            except MatrixError as error:
-                log.warning("matrix: member not reached: %s", error)
-                if error.errcode in UNREACHABLE_ERRORS:
-                    await self._mark_unreachable(user_key)
-        return sent
-
-    async def _mark_unreachable(self, user_key: str) -> None:
-        async with self.app.db.uow() as uow:
-            await uow.session.execute(
-                update(IdentityRow)
-                .where(IdentityRow.platform == PLATFORM, IdentityRow.user_key == user_key)
-                .values(reachable=False)
-            )
-            await uow.commit()
 
 
 def _display_name(room: MatrixRoom, user_id: str) -> str:

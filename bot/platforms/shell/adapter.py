@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from bot.core.clock import Clock
 from bot.handlers.dispatch import Dispatcher
-from bot.members.repository import MemberRepository
 from bot.members.service import MembersService
 from bot.platforms.ports import (
     Capabilities,
@@ -172,15 +171,6 @@ class ShellSession:
         chat = ChatRef(PLATFORM, prefix_chat, True)
         for screen in reply.screens:
             await self.messenger.send(chat, screen)
-        for outgoing in reply.outbox:
-            keys = await self._user_keys(outgoing.member_id)
-            for key in keys:
-                await self.messenger.send_direct(key, outgoing.screen)
-
-    async def _user_keys(self, member_id: int) -> list[str]:
-        async with self.db.uow() as uow:
-            identities = await MemberRepository(uow.session).identities(member_id)
-        return [i.user_key for i in identities if i.platform == PLATFORM]
 
     async def _bootstrap_first_user(self, actor: PlatformUser) -> None:
         """On an empty organisation, the first shell user becomes its admin (shell only)."""

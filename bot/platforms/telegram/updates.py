@@ -20,13 +20,11 @@ from bot.platforms.ports import (
     Command,
     FileInput,
     Interaction,
-    Outgoing,
     PlatformUser,
     Reply,
     Screen,
     Tone,
 )
-from bot.platforms.telegram import ids
 from bot.platforms.telegram.dbgate import DatabaseGate
 from bot.platforms.telegram.inbound import (
     Incoming,
@@ -117,8 +115,6 @@ class UpdateHandler:
             await self._show(ix, reply, incoming.callback_query_id)
         except TelegramError as error:  # committed already: a replay could not show it again
             log.warning("a reply could not be shown (%s); the action itself is saved", error)
-        if reply.outbox:
-            self.s.spawn(self._deliver_outbox(reply.outbox))
         if _may_change_menu(ix, self.s.dispatcher):
             self.s.menu_changed()
 
@@ -169,21 +165,6 @@ class UpdateHandler:
             await self.s.bot.answer_callback_query(query_id, text=text)
         except BadRequest as error:  # too old (e.g. replayed after a restart): nothing to do
             log.info("callback query not answered: %s", error.message)
-
-    async def _deliver_outbox(self, outbox: tuple[Outgoing, ...]) -> None:
-        for outgoing in outbox:
-            async with self.s.db.uow() as uow:
-                identities = await MemberRepository(uow.session).identities(outgoing.member_id)
-                keys = [
-                    i.user_key for i in identities if i.platform == ids.PLATFORM and i.reachable
-                ]
-            if not keys:
-                log.info("member %s has no reachable Telegram account", outgoing.member_id)
-            for key in keys:
-                try:
-                    await self.s.sender.send(ids.private_chat(key), outgoing.screen, bulk=True)
-                except TelegramError:
-                    log.exception("could not deliver a message to member %s", outgoing.member_id)
 
     async def _translator(self, actor: PlatformUser) -> Translator:
         """The person's chosen language if they are a member, else their app's language."""

@@ -18,7 +18,7 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
 from bot.members.service import MembersService
-from bot.platforms.ports import Attachment, Outgoing, Screen
+from bot.platforms.ports import Attachment, Screen
 from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, make_admin
 from tests.matrix_harness import SynapseServer
 
@@ -116,12 +116,12 @@ async def test_bot_opens_an_encrypted_dm_posts_edits_and_pictures(
     bot = await matrix_bot(trust_policy="ignore_unverified")
     bob = await matrix_member(bot, encrypted=True, prefix="bob")
     async with app.db.uow() as uow:
-        member = await MembersService(uow, app.organisation).add_plain_member(
+        await MembersService(uow, app.organisation).add_plain_member(
             "matrix", bob.user_id, "Bob", "fr"
         )
         await uow.commit()
     adapter = bot.adapter
-    assert await adapter.send_to_member(Outgoing(member.id, Screen(text="Scrutin ouvert"))) == 1
+    await adapter.messenger.send_direct(bob.user_id, Screen(text="Scrutin ouvert"))
     got = await bob.synced.inbox.wait_for(
         lambda i: i.sender == bot.user_id and i.type == "m.room.message", timeout=10
     )

@@ -12,7 +12,6 @@ from bot.platforms.ports import (
     Button,
     Command,
     Interaction,
-    Outgoing,
     Reply,
     Screen,
 )
@@ -33,7 +32,7 @@ def counter_screen(count: int) -> Screen:
 
 
 async def probe_command(ix: Interaction, ctx: Context) -> Reply:
-    """`/probe [long|group|tell ID]`: screens the foundation's handlers do not produce yet."""
+    """`/probe [long|group]`: screens the foundation's handlers do not produce yet."""
     assert isinstance(ix.intent, Command)
     args = ix.intent.args
     if args[:1] == ("long",):
@@ -43,11 +42,6 @@ async def probe_command(ix: Interaction, ctx: Context) -> Reply:
             Screen(
                 text="Vote in private", buttons=((Button("Vote", url=f"{DEEP_LINK_PREFIX}p42"),),)
             )
-        )
-    if args[:1] == ("tell",):
-        return Reply(
-            screens=(Screen(text="sent"),),
-            outbox=(Outgoing(int(args[1]), Screen(text="A message for you")),),
         )
     return Reply.of(counter_screen(0))
 
@@ -159,14 +153,3 @@ async def test_group_commands_are_answered_in_the_group_with_deep_links(bot: Bot
     await bot.processed.wait(chatter["update_id"])
     [posted] = bot.emu.sent_to(group)
     assert posted.buttons == [{"text": "Vote", "url": "https://t.me/parvis_e2e_bot?start=p42"}]
-
-
-async def test_messages_for_other_members_are_delivered_to_their_private_chat(bot: Bot) -> None:
-    install_probe(bot)
-    alice = await bot.admin(1001, "Alice", "en")
-    bob = await bot.admin(1002, "Bob", "en")
-    bob_id = (await bot.member_ids())["1002"]
-    await alice.say(f"/probe tell {bob_id}")
-    [received] = await bot.emu.wait_sent(1002, 1)
-    assert received.text == "A message for you"
-    assert bob.messages() == [received]
