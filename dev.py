@@ -86,6 +86,7 @@ def test(extra: list[str]) -> None:
     _run(ROOT / ".ci" / "install-synapse.sh", env=env)
     start_postgres()
     _run(venv_bin("ruff"), "check", "bot", "tests", "benchmarks", "alembic", "dev.py")
+    _run(venv_bin("ruff"), "format", "--check", "bot", "tests", "benchmarks", "alembic", "dev.py")
     _run(venv_bin("mypy"), "bot")
     _run(venv_bin("python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra)
 

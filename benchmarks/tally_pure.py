@@ -37,8 +37,15 @@ def schulze(n: int, rng: random.Random) -> float:
 
 def judgment(n: int, rng: random.Random) -> tuple[float, int]:
     """Seconds and peak bytes to add n one-option grades (as the SQL layer groups them)."""
-    grades = ["Excellent", "Très bien", "Bien", "Assez bien", "Passable", "Insuffisant",
-              "À rejeter"]
+    grades = [
+        "Excellent",
+        "Très bien",
+        "Bien",
+        "Assez bien",
+        "Passable",
+        "Insuffisant",
+        "À rejeter",
+    ]
     tally = MajorityJudgmentTally(["A"])
     rows: dict[tuple[str, str], int] = {}
     for _ in range(n):
@@ -60,12 +67,18 @@ def main() -> None:
     rng = random.Random(2026)
     s = min(schulze(100_000, rng) for _ in range(3))
     j, peak = judgment(1_000_000, rng)
-    print(f"### tally_pure — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print(f"- Schulze, 100,000 full rankings × 10 options, weighted by 3 collèges, fed one "
-          f"ballot at a time: {s:.2f} s (best of 3; target < 2 s)")
-    print(f"- Majority judgment, 1,000,000 grades (grouped rows): {j * 1000:.1f} ms, peak "
-          f"{peak / 1024:.0f} KiB (target < 1 s)")
+    print(
+        f"### tally_pure — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"- Schulze, 100,000 full rankings × 10 options, weighted by 3 collèges, fed one "
+        f"ballot at a time: {s:.2f} s (best of 3; target < 2 s)"
+    )
+    print(
+        f"- Majority judgment, 1,000,000 grades (grouped rows): {j * 1000:.1f} ms, peak "
+        f"{peak / 1024:.0f} KiB (target < 1 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,17 +28,25 @@ def png_bytes(width: int, height: int) -> bytes:
 
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
-KEYBOARD = InlineKeyboardMarkup([
-    [InlineKeyboardButton("Yes", callback_data="vote:yes"),
-     InlineKeyboardButton("No", callback_data="vote:no")],
-    [InlineKeyboardButton("Charter", url="https://example.org/charter")],
-])
+KEYBOARD = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton("Yes", callback_data="vote:yes"),
+            InlineKeyboardButton("No", callback_data="vote:no"),
+        ],
+        [InlineKeyboardButton("Charter", url="https://example.org/charter")],
+    ]
+)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -34,9 +34,7 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
         await emulator.stop()
 
 
-def build_app(
-    emu: TelegramEmulator, rate_limiter: BaseRateLimiter[int] | None = None
-) -> App:
+def build_app(emu: TelegramEmulator, rate_limiter: BaseRateLimiter[int] | None = None) -> App:
     """A PTB Application talking to ``emu`` (not started)."""
     builder = application_builder(emu)
     if rate_limiter is not None:
@@ -49,9 +47,7 @@ async def app_factory(emu: TelegramEmulator) -> AsyncIterator[AppFactory]:
     """Start real Applications (handlers of ``bot_under_test``); all are stopped afterwards."""
     started: list[App] = []
 
-    async def start(
-        polling: bool = True, rate_limiter: BaseRateLimiter[int] | None = None
-    ) -> App:
+    async def start(polling: bool = True, rate_limiter: BaseRateLimiter[int] | None = None) -> App:
         app = build_app(emu, rate_limiter)
         add_handlers(app)
         await app.initialize()

@@ -77,11 +77,14 @@ async def test_429_body_edits_and_stats(emu: TelegramEmulator) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{url}/sendMessage", json={"chat_id": 5, "text": "a"}) as r:
             first = (await r.json())["result"]
-        async with http.post(f"{url}/editMessageText", json={
-                "chat_id": 5, "message_id": first["message_id"], "text": "b"}) as r:
+        async with http.post(
+            f"{url}/editMessageText",
+            json={"chat_id": 5, "message_id": first["message_id"], "text": "b"},
+        ) as r:
             assert r.status == 429
             assert await r.json() == {
-                "ok": False, "error_code": 429,
+                "ok": False,
+                "error_code": 429,
                 "description": "Too Many Requests: retry after 1",
                 "parameters": {"retry_after": 1},
             }

@@ -46,7 +46,10 @@ async def test_query_string_form_and_json_bodies(
     async with http.post(f"{base}/sendMessage", json={"chat_id": 7, "text": "j"}) as r:
         body = await r.json()
     assert body["ok"] is True and body["result"]["chat"] == {
-        "id": 7, "type": "private", "first_name": "User7"}
+        "id": 7,
+        "type": "private",
+        "first_name": "User7",
+    }
     assert [m.text for m in emu.sent_to(5) + emu.sent_to(6) + emu.sent_to(7)] == ["q", "f", "j"]
 
 
@@ -73,12 +76,15 @@ async def test_error_statuses_and_bodies(
     emu: TelegramEmulator, http: aiohttp.ClientSession
 ) -> None:
     async with http.post(f"{emu.base_url}999:WRONG/getMe") as r:
-        assert (r.status, await r.json()) == (401, {
-            "ok": False, "error_code": 401, "description": "Unauthorized"})
+        assert (r.status, await r.json()) == (
+            401,
+            {"ok": False, "error_code": 401, "description": "Unauthorized"},
+        )
     async with http.post(f"{emu.base_url}{emu.token}/sendTelepathy") as r:
         assert r.status == 404 and (await r.json())["description"] == "Not Found"
-    status, body = await call(http, emu, "sendMessage", chat_id=1, text="<blink>x</blink>",
-                              parse_mode="HTML")
+    status, body = await call(
+        http, emu, "sendMessage", chat_id=1, text="<blink>x</blink>", parse_mode="HTML"
+    )
     assert status == 400 and body["error_code"] == 400
     assert body["description"].startswith("Bad Request: can't parse entities: Unsupported")
     status, body = await call(http, emu, "sendPhoto", chat_id=1, photo="https://x.org/a.png")
@@ -133,8 +139,9 @@ async def test_offset_limit_and_allowed_updates(
     emu.user_message(1, "/start")
     _, body = await call(http, emu, "getUpdates")
     [update] = body["result"]
-    await call(http, emu, "getUpdates", offset=update["update_id"] + 1,
-               allowed_updates=["callback_query"])
+    await call(
+        http, emu, "getUpdates", offset=update["update_id"] + 1, allowed_updates=["callback_query"]
+    )
     emu.user_message(1, "filtered out")
     _, body = await call(http, emu, "getUpdates", timeout=0)
     assert body["result"] == [] and emu.pending_updates == []
@@ -189,14 +196,14 @@ async def test_webhook_push_with_secret_and_retry(
         emu.user_message(11, "/start")
         await emu.wait_delivered(timeout=3)
         assert len(requests) == 2  # 500 then 200
-        assert {r.headers["X-Telegram-Bot-Api-Secret-Token"] for r in requests} == {
-            "s3cr3t-token"}
+        assert {r.headers["X-Telegram-Bot-Api-Secret-Token"] for r in requests} == {"s3cr3t-token"}
         update = Update.de_json(bodies[1], bot)
         assert update.message is not None and update.message.text == "/start"
         info = await bot.get_webhook_info()
         assert info.url == url and info.pending_update_count == 0
         assert info.last_error_message == (
-            "Wrong response from the webhook: 500 Internal Server Error")
+            "Wrong response from the webhook: 500 Internal Server Error"
+        )
         assert emu.stats().redeliveries == 1
         await bot.delete_webhook()
         assert await bot.get_updates(timeout=0) == ()

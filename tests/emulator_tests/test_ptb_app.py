@@ -38,9 +38,7 @@ async def test_start_round_trip_with_keyboard(emu: TelegramEmulator, app: App) -
     assert reply.json["from"]["username"] == "parvis_emu_bot"
 
 
-async def test_deep_link_code_reaches_the_handler(
-    emu: TelegramEmulator, app: App
-) -> None:
+async def test_deep_link_code_reaches_the_handler(emu: TelegramEmulator, app: App) -> None:
     emu.user_message(USER, "/start INVITE-42")
     [reply] = await emu.wait_sent(USER, 1, timeout=3)
     assert reply.text == f"Welcome User{USER} (code INVITE-42)"
@@ -81,13 +79,12 @@ async def test_send_photo_keeps_bytes_and_size(emu: TelegramEmulator, app: App) 
     assert bytes(await file.download_as_bytearray()) == sent.photo
 
 
-async def test_set_my_commands_per_scope_and_language(
-    emu: TelegramEmulator, app: App
-) -> None:
+async def test_set_my_commands_per_scope_and_language(emu: TelegramEmulator, app: App) -> None:
     bot = app.bot
     await bot.set_my_commands([BotCommand("start", "Start"), BotCommand("vote", "Vote")])
-    await bot.set_my_commands([BotCommand("aide", "Aide")],
-                              scope=BotCommandScopeAllPrivateChats(), language_code="fr")
+    await bot.set_my_commands(
+        [BotCommand("aide", "Aide")], scope=BotCommandScopeAllPrivateChats(), language_code="fr"
+    )
     await bot.set_my_commands([BotCommand("admin", "Admin")], scope=BotCommandScopeChat(-100))
     assert [c.command for c in await bot.get_my_commands()] == ["start", "vote"]
     fr = await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(), language_code="fr")

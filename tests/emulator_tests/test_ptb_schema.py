@@ -35,8 +35,12 @@ from tests.telegram_emulator.ptb import make_bot
 from .bot_under_test import png_bytes
 
 PINNED_PTB = "22.8"
-KEYBOARD = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}],
-                                [{"text": "Site", "url": "https://example.org"}]]}
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "A", "callback_data": "a"}],
+        [{"text": "Site", "url": "https://example.org"}],
+    ]
+}
 
 
 def test_ptb_version_is_pinned() -> None:
@@ -65,8 +69,11 @@ def differences(emitted: Any, parsed: Any, path: str = "") -> list[str]:
     """Where PTB's ``to_dict()`` disagrees with the emitted JSON (PTB may add falsy defaults
     such as ``Message.delete_chat_photo=False``)."""
     if isinstance(emitted, dict) and isinstance(parsed, dict):
-        found = [f"{path}.{k}: extra {v!r}" for k, v in parsed.items()
-                 if k not in emitted and v not in (False, None, [], {})]
+        found = [
+            f"{path}.{k}: extra {v!r}"
+            for k, v in parsed.items()
+            if k not in emitted and v not in (False, None, [], {})
+        ]
         for key, value in emitted.items():
             if key not in parsed:
                 found.append(f"{path}.{key}: dropped")
@@ -74,8 +81,11 @@ def differences(emitted: Any, parsed: Any, path: str = "") -> list[str]:
                 found += differences(value, parsed[key], f"{path}.{key}")
         return found
     if isinstance(emitted, list) and isinstance(parsed, list) and len(emitted) == len(parsed):
-        return [d for i, (e, p) in enumerate(zip(emitted, parsed, strict=True))
-                for d in differences(e, p, f"{path}[{i}]")]
+        return [
+            d
+            for i, (e, p) in enumerate(zip(emitted, parsed, strict=True))
+            for d in differences(e, p, f"{path}[{i}]")
+        ]
     return [] if emitted == parsed else [f"{path}: {emitted!r} became {parsed!r}"]
 
 
@@ -114,25 +124,37 @@ def bot(emu: TelegramEmulator) -> Bot:
 
 async def test_every_update_type_parses(emu: TelegramEmulator, raw: Raw, bot: Bot) -> None:
     emu.config(flood=False)
-    emu.user_message(7, "/start@parvis_emu_bot CODE", first_name="Zoé", username="zoe",
-                     language_code="fr")
+    emu.user_message(
+        7, "/start@parvis_emu_bot CODE", first_name="Zoé", username="zoe", language_code="fr"
+    )
     menu = await raw("sendMessage", chat_id=7, text="menu", reply_markup=KEYBOARD)
     emu.user_message(7, "reply", reply_to=menu["message_id"])
     emu.user_message(8, "/vote", chat_id=-100123, chat_type="supergroup", chat_title="Coop")
     emu.send_document(7, "statuts.pdf", b"%PDF-1.4 fake", caption="statuts")
     emu.press_button(7, menu["message_id"], "a")
-    public = await raw("sendPoll", chat_id=7, question="Q?", options=["x", "y"],
-                       is_anonymous=False)
-    anonymous = await raw("sendPoll", chat_id=7, question="Q2?",
-                          options=[{"text": "x"}, {"text": "y"}], allows_multiple_answers=True)
+    public = await raw(
+        "sendPoll", chat_id=7, question="Q?", options=["x", "y"], is_anonymous=False
+    )
+    anonymous = await raw(
+        "sendPoll",
+        chat_id=7,
+        question="Q2?",
+        options=[{"text": "x"}, {"text": "y"}],
+        allows_multiple_answers=True,
+    )
     emu.answer_poll(7, public["message_id"], [1])
     emu.answer_poll(7, anonymous["message_id"], [0, 1])
     emu.block(9)
     emu.unblock(9)
     updates = await raw("getUpdates", timeout=0)
     kinds = [next(k for k in u if k != "update_id") for u in updates]
-    assert kinds == ["message"] * 4 + ["callback_query", "poll_answer", "poll",
-                                       "my_chat_member", "my_chat_member"]
+    assert kinds == ["message"] * 4 + [
+        "callback_query",
+        "poll_answer",
+        "poll",
+        "my_chat_member",
+        "my_chat_member",
+    ]
     parsed = [assert_lossless(Update, u, bot) for u in updates]
     assert parsed[0].message.text == "/start@parvis_emu_bot CODE"
     assert parsed[0].message.entities[0].length == len("/start@parvis_emu_bot")
@@ -150,15 +172,26 @@ async def test_every_update_type_parses(emu: TelegramEmulator, raw: Raw, bot: Bo
 async def test_every_method_result_parses(emu: TelegramEmulator, raw: Raw, bot: Bot) -> None:
     emu.config(flood=False)
     emu.user_message(7, "hi")
-    text = await raw("sendMessage", chat_id=7, parse_mode="HTML", reply_markup=KEYBOARD,
-                     text='<b>b</b> <a href="https://x.org">l</a> <pre><code class="'
-                          'language-py">x</code></pre> <tg-spoiler>s</tg-spoiler> é',
-                     reply_parameters={"message_id": 1})
+    text = await raw(
+        "sendMessage",
+        chat_id=7,
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+        text='<b>b</b> <a href="https://x.org">l</a> <pre><code class="'
+        'language-py">x</code></pre> <tg-spoiler>s</tg-spoiler> é',
+        reply_parameters={"message_id": 1},
+    )
     results: list[dict[str, Any]] = [text]
-    results.append(await raw("editMessageText", chat_id=7, message_id=text["message_id"],
-                             text="edited", reply_markup=KEYBOARD))
-    results.append(await raw("editMessageReplyMarkup", chat_id=7,
-                             message_id=text["message_id"]))
+    results.append(
+        await raw(
+            "editMessageText",
+            chat_id=7,
+            message_id=text["message_id"],
+            text="edited",
+            reply_markup=KEYBOARD,
+        )
+    )
+    results.append(await raw("editMessageReplyMarkup", chat_id=7, message_id=text["message_id"]))
     async with aiohttp.ClientSession() as session:
         form = aiohttp.FormData()
         form.add_field("chat_id", "7")
@@ -168,12 +201,21 @@ async def test_every_method_result_parses(emu: TelegramEmulator, raw: Raw, bot: 
         async with session.post(f"{emu.base_url}{emu.token}/sendPhoto", data=form) as resp:
             photo = (await resp.json())["result"]
     results.append(photo)
-    results.append(await raw("editMessageCaption", chat_id=7, message_id=photo["message_id"],
-                             caption="new"))
-    results.append(await raw("sendDocument", chat_id=7,
-                             document=photo["photo"][0]["file_id"]))
-    results.append(await raw("sendPoll", chat_id=7, question="Quiz", options=["a", "b"],
-                             type="quiz", correct_option_id=1, open_period=60))
+    results.append(
+        await raw("editMessageCaption", chat_id=7, message_id=photo["message_id"], caption="new")
+    )
+    results.append(await raw("sendDocument", chat_id=7, document=photo["photo"][0]["file_id"]))
+    results.append(
+        await raw(
+            "sendPoll",
+            chat_id=7,
+            question="Quiz",
+            options=["a", "b"],
+            type="quiz",
+            correct_option_id=1,
+            open_period=60,
+        )
+    )
     for result in results:
         assert_lossless(Message, result, bot)
     poll = await raw("stopPoll", chat_id=7, message_id=results[-1]["message_id"])

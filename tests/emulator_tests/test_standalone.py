@@ -15,8 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def test_standalone_process_serves_bot_api_and_test_api() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.telegram_emulator", "--port", "0", "--token", "77:CLI",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.telegram_emulator",
+        "--port",
+        "0",
+        "--token",
+        "77:CLI",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None
@@ -27,14 +35,17 @@ async def test_standalone_process_serves_bot_api_and_test_api() -> None:
             async with http.get(f"{url}/bot77:CLI/getMe") as response:
                 me = (await response.json())["result"]
             assert me["is_bot"] is True and me["id"] == 77
-            poll = asyncio.create_task(http.post(f"{url}/bot77:CLI/getUpdates",
-                                                 data={"timeout": "5"}))
+            poll = asyncio.create_task(
+                http.post(f"{url}/bot77:CLI/getUpdates", data={"timeout": "5"})
+            )
             await asyncio.sleep(0.05)
             await emu.user_message(3, "/start")
             async with await poll as response:
                 [update] = (await response.json())["result"]
-            async with http.post(f"{url}/bot77:CLI/sendMessage", data={
-                    "chat_id": "3", "text": f"hi {update['message']['from']['first_name']}"}):
+            async with http.post(
+                f"{url}/bot77:CLI/sendMessage",
+                data={"chat_id": "3", "text": f"hi {update['message']['from']['first_name']}"},
+            ):
                 pass
             [sent] = await emu.sent(3, n=1)
             assert sent["text"] == "hi User3"

@@ -70,8 +70,7 @@ async def test_wait_helpers_are_event_based(emu: TelegramEmulator) -> None:
 
 async def test_groups_strict_chats_actions_and_latency(emu: TelegramEmulator) -> None:
     update = emu.user_message(5, "/vote@parvis_emu_bot", chat_id=-1001, chat_type="supergroup")
-    assert update["message"]["chat"] == {"id": -1001, "type": "supergroup",
-                                         "title": "Group -1001"}
+    assert update["message"]["chat"] == {"id": -1001, "type": "supergroup", "title": "Group -1001"}
     with pytest.raises(EmulatorError):
         emu.user_message(5, "x", chat_id=7)
     sent = await emu.call("sendMessage", chat_id="-1001", text="ok")
@@ -109,8 +108,11 @@ async def test_http_test_api_with_client(emu: TelegramEmulator) -> None:
         assert update["message"]["from"]["first_name"] == "Ann"
         waiter = asyncio.create_task(client.sent(1, n=1, timeout=2))
         await asyncio.sleep(0.05)
-        await emu.call("sendDocument", chat_id=1, document=emu.send_document(
-            1, "a.txt", b"abc")["message"]["document"]["file_id"])
+        await emu.call(
+            "sendDocument",
+            chat_id=1,
+            document=emu.send_document(1, "a.txt", b"abc")["message"]["document"]["file_id"],
+        )
         [sent] = await waiter
         assert sent["kind"] == "document" and sent["file_size"] == 3
         [with_bytes] = await client.sent(1, include_bytes=True)

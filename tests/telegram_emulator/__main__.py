@@ -16,8 +16,7 @@ from .server import TelegramEmulator
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m tests.telegram_emulator",
-                                     description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.telegram_emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="TCP port (0: pick a free one)")
     parser.add_argument("--token", default="123456:TEST-TOKEN", help="bot token to accept")
     parser.add_argument("--username", default="parvis_test_bot", help="bot username")
@@ -33,8 +32,11 @@ async def serve(options: argparse.Namespace) -> None:
     emulator.config(latency_ms=options.latency_ms, flood=not options.no_flood)
     await emulator.start(options.port)
     print(f"PORT {emulator.port}", flush=True)
-    print(f"base_url {emulator.base_url}  base_file_url {emulator.base_file_url}  "
-          f"test API {emulator.url}/_emu/...", flush=True)
+    print(
+        f"base_url {emulator.base_url}  base_file_url {emulator.base_file_url}  "
+        f"test API {emulator.url}/_emu/...",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

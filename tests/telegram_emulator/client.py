@@ -56,20 +56,35 @@ class EmulatorClient:
         """See ``BotDriver.user_message``."""
         return await self.action("user_message", user_id=user_id, text=text, **kwargs)
 
-    async def press_button(self, user_id: int, message_id: int, callback_data: str,
-                           **kwargs: Any) -> Any:
+    async def press_button(
+        self, user_id: int, message_id: int, callback_data: str, **kwargs: Any
+    ) -> Any:
         """See ``BotDriver.press_button``."""
-        return await self.action("press_button", user_id=user_id, message_id=message_id,
-                                 callback_data=callback_data, **kwargs)
+        return await self.action(
+            "press_button",
+            user_id=user_id,
+            message_id=message_id,
+            callback_data=callback_data,
+            **kwargs,
+        )
 
-    async def send_document(self, user_id: int, filename: str, data: bytes,
-                            **kwargs: Any) -> Any:
+    async def send_document(self, user_id: int, filename: str, data: bytes, **kwargs: Any) -> Any:
         """See ``BotDriver.send_document``."""
-        return await self.action("send_document", user_id=user_id, filename=filename,
-                                 data_b64=base64.b64encode(data).decode(), **kwargs)
+        return await self.action(
+            "send_document",
+            user_id=user_id,
+            filename=filename,
+            data_b64=base64.b64encode(data).decode(),
+            **kwargs,
+        )
 
-    async def sent(self, chat_id: int, n: int | None = None, timeout: float = 5.0,  # noqa: ASYNC109
-                   include_bytes: bool = False) -> list[dict[str, Any]]:
+    async def sent(
+        self,
+        chat_id: int,
+        n: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        include_bytes: bool = False,
+    ) -> list[dict[str, Any]]:
         """Messages the bot sent to ``chat_id``; with ``n``, wait for at least ``n``."""
         params: dict[str, Any] = {"chat_id": chat_id, "include_bytes": include_bytes}
         if n is not None:

@@ -18,9 +18,16 @@ MAX_CALLBACK_DATA = 64
 MAX_DOWNLOAD = 20 * 1024 * 1024
 _URL_RE = re.compile(r"^(https?|tg)://[^\s]+$", re.IGNORECASE)
 _BUTTON_ACTIONS = (
-    "callback_data", "url", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "callback_game",
-    "pay", "web_app", "copy_text",
+    "callback_data",
+    "url",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "callback_game",
+    "pay",
+    "web_app",
+    "copy_text",
 )
 
 
@@ -69,8 +76,9 @@ def reply_markup(args: Args) -> tuple[dict[str, Any] | None, dict[str, Any] | No
         return None, markup
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an "
-                          "Array of Arrays")
+        raise bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
     for row in rows:
         for button in row:
             _check_button(button)
@@ -79,11 +87,13 @@ def reply_markup(args: Args) -> tuple[dict[str, Any] | None, dict[str, Any] | No
 
 def _check_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in "
-                          "the inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if not any(key in button for key in _BUTTON_ACTIONS):
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in "
-                          "the inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:

@@ -36,8 +36,9 @@ async def call_method(state: BotState, name: str, args: Args) -> Any:
             if counted:
                 retry_after = state.limiter.check(chat_id, paid)
                 if retry_after is not None:
-                    raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                                   retry_after)
+                    raise ApiError(
+                        429, f"Too Many Requests: retry after {retry_after}", retry_after
+                    )
         result = await spec.func(state, args)
         if counted and chat_id is not None:
             state.limiter.record(chat_id, paid)

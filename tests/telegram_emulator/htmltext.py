@@ -80,8 +80,10 @@ def _parse_attrs(source: str, raw: str, index: int) -> dict[str, str]:
     while pos < len(raw):
         match = _ATTR_RE.match(raw, pos)
         if match is None or match.end() == pos:
-            raise _error(f"Expected equal sign in declaration of an attribute of a tag at "
-                         f"byte offset {_byte_offset(source, index)}")
+            raise _error(
+                f"Expected equal sign in declaration of an attribute of a tag at "
+                f"byte offset {_byte_offset(source, index)}"
+            )
         value = match.group(2) or ""
         if value[:1] in ("'", '"'):
             value = value[1:-1]
@@ -116,8 +118,10 @@ def _entity_for(tag: _OpenTag, end: int, source: str, index: int) -> dict[str, A
     elif tag.name == "tg-emoji":
         emoji_id = tag.attrs.get("emoji-id")
         if not emoji_id:
-            raise _error(f"Custom emoji identifier must be specified at byte offset "
-                         f"{_byte_offset(source, index)}")
+            raise _error(
+                f"Custom emoji identifier must be specified at byte offset "
+                f"{_byte_offset(source, index)}"
+            )
         entity["custom_emoji_id"] = emoji_id
     return entity if length > 0 else None
 
@@ -162,8 +166,10 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 raise _error(f"Unexpected end tag at byte offset {_byte_offset(source, i)}")
             top = stack.pop()
             if name and name != top.name:
-                raise _error(f'Unmatched end tag at byte offset {_byte_offset(source, i)}, '
-                             f'expected "</{top.name}>", found "</{name}>"')
+                raise _error(
+                    f"Unmatched end tag at byte offset {_byte_offset(source, i)}, "
+                    f'expected "</{top.name}>", found "</{name}>"'
+                )
             _close_tag(top, stack, entities, offset, source, i)
         else:
             stack.append(_open_tag(source, inner, i, offset))
@@ -178,12 +184,14 @@ def _open_tag(source: str, inner: str, index: int, offset: int) -> _OpenTag:
     match = _TAG_NAME_RE.match(inner)
     name = match.group(0).lower() if match else ""
     if name not in TAG_ENTITY:
-        raise _error(f'Unsupported start tag "{name}" at byte offset '
-                     f"{_byte_offset(source, index)}")
+        raise _error(
+            f'Unsupported start tag "{name}" at byte offset {_byte_offset(source, index)}'
+        )
     attrs = _parse_attrs(source, inner[len(name) :], index)
     if name == "span" and attrs.get("class") != "tg-spoiler":
-        raise _error(f'Tag "span" must have class "tg-spoiler" at byte offset '
-                     f"{_byte_offset(source, index)}")
+        raise _error(
+            f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(source, index)}'
+        )
     return _OpenTag(name=name, attrs=attrs, offset=offset)
 
 

@@ -24,9 +24,14 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _LANG_RE = re.compile(r"^([a-z]{2})?$")
-_SIMPLE_SCOPES = frozenset({
-    "default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-})
+_SIMPLE_SCOPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+    }
+)
 
 
 @method("getMe")
@@ -236,8 +241,11 @@ async def delete_my_commands(state: BotState, args: Args) -> Any:
 async def set_chat_menu_button(state: BotState, args: Args) -> Any:
     """setChatMenuButton (per chat, or the default when chat_id is omitted)."""
     button = args.raw("menu_button", {"type": "default"})
-    if not isinstance(button, dict) or button.get("type") not in ("default", "commands",
-                                                                     "web_app"):
+    if not isinstance(button, dict) or button.get("type") not in (
+        "default",
+        "commands",
+        "web_app",
+    ):
         raise bad_request("can't parse menu button JSON object")
     state.menu_buttons[args.integer("chat_id")] = button
     return True

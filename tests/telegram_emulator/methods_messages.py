@@ -24,11 +24,21 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 
 
 def _reply_to(state: BotState, args: Args, chat_id: int) -> dict[str, Any]:
@@ -49,7 +59,10 @@ def _reply_to(state: BotState, args: Args, chat_id: int) -> dict[str, Any]:
 
 
 def _send(
-    state: BotState, args: Args, method_name: str, content: dict[str, Any],
+    state: BotState,
+    args: Args,
+    method_name: str,
+    content: dict[str, Any],
     file: StoredFile | None = None,
 ) -> dict[str, Any]:
     chat_id = state.resolve_chat(args.raw("chat_id"))
@@ -57,8 +70,9 @@ def _send(
     content = {**content, **_reply_to(state, args, chat_id)}
     if inline is not None:
         content["reply_markup"] = inline
-    stored = state.new_message(chat_id, state.bot_user(), content, from_bot=True,
-                               method=method_name)
+    stored = state.new_message(
+        chat_id, state.bot_user(), content, from_bot=True, method=method_name
+    )
     stored.file = file
     stored.reply_keyboard = keyboard
     state.record_send(chat_id)
@@ -83,8 +97,9 @@ async def send_photo(state: BotState, args: Args) -> Any:
         stored = source
     else:
         mime = guess_mime(source.filename, source.content_type)
-        stored = state.store_file(source.data, "photos", extension(source.filename, mime),
-                                  mime_type=mime)
+        stored = state.store_file(
+            source.data, "photos", extension(source.filename, mime), mime_type=mime
+        )
     photo = {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,
@@ -92,8 +107,10 @@ async def send_photo(state: BotState, args: Args) -> Any:
         "width": size[0],
         "height": size[1],
     }
-    content = {"photo": [photo], **formatted_text(args, "caption", "caption_entities",
-                                                   required=False)}
+    content = {
+        "photo": [photo],
+        **formatted_text(args, "caption", "caption_entities", required=False),
+    }
     return _send(state, args, "sendPhoto", content, stored)
 
 
@@ -105,10 +122,17 @@ async def send_document(state: BotState, args: Args) -> Any:
         stored = source
     else:
         mime = guess_mime(source.filename, source.content_type)
-        stored = state.store_file(source.data, "documents", extension(source.filename, mime),
-                                  file_name=source.filename, mime_type=mime)
-    content = {"document": document_json(stored),
-               **formatted_text(args, "caption", "caption_entities", required=False)}
+        stored = state.store_file(
+            source.data,
+            "documents",
+            extension(source.filename, mime),
+            file_name=source.filename,
+            mime_type=mime,
+        )
+    content = {
+        "document": document_json(stored),
+        **formatted_text(args, "caption", "caption_entities", required=False),
+    }
     return _send(state, args, "sendDocument", content, stored)
 
 
@@ -147,8 +171,10 @@ async def send_poll(state: BotState, args: Args) -> Any:
         correct = args.raw("correct_option_ids")
         if correct is None and args.integer("correct_option_id") is not None:
             correct = [args.integer("correct_option_id")]
-        if not isinstance(correct, list) or not correct or not all(
-            isinstance(c, int) and 0 <= c < len(texts) for c in correct
+        if (
+            not isinstance(correct, list)
+            or not correct
+            or not all(isinstance(c, int) and 0 <= c < len(texts) for c in correct)
         ):
             raise bad_request("wrong correct option id specified")
         poll["correct_option_ids"] = correct
@@ -186,7 +212,9 @@ def _editable(state: BotState, args: Args) -> StoredMessage:
 
 
 def _apply_edit(
-    state: BotState, stored: StoredMessage, content: dict[str, Any],
+    state: BotState,
+    stored: StoredMessage,
+    content: dict[str, Any],
     markup: dict[str, Any] | None,
 ) -> dict[str, Any]:
     body = stored.json
@@ -271,20 +299,21 @@ async def answer_callback_query(state: BotState, args: Args) -> Any:
     query_id = args.req_string("callback_query_id")
     record = state.callback_queries.get(query_id)
     if record is None or record.answered:
-        raise bad_request("query is too old and response timeout expired or query ID is "
-                          "invalid")
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = args.string("text")
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     record.answered = True
-    state.callback_answers.append(CallbackAnswer(
-        query_id=query_id,
-        user_id=record.user_id,
-        data=record.data,
-        text=text,
-        show_alert=args.flag("show_alert"),
-        url=args.string("url"),
-        cache_time=args.integer("cache_time", 0) or 0,
-    ))
+    state.callback_answers.append(
+        CallbackAnswer(
+            query_id=query_id,
+            user_id=record.user_id,
+            data=record.data,
+            text=text,
+            show_alert=args.flag("show_alert"),
+            url=args.string("url"),
+            cache_time=args.integer("cache_time", 0) or 0,
+        )
+    )
     state.notifier.notify(record.chat_id)
     return True

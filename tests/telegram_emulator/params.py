@@ -11,11 +11,25 @@ from .errors import bad_request
 from .models import UploadedFile
 
 #: Arguments whose value is a JSON-serialized object or array.
-JSON_FIELDS = frozenset({
-    "reply_markup", "commands", "scope", "options", "entities", "caption_entities",
-    "link_preview_options", "reply_parameters", "allowed_updates", "menu_button", "media",
-    "question_entities", "explanation_entities", "correct_option_ids", "message_ids",
-})
+JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "commands",
+        "scope",
+        "options",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "allowed_updates",
+        "menu_button",
+        "media",
+        "question_entities",
+        "explanation_entities",
+        "correct_option_ids",
+        "message_ids",
+    }
+)
 
 ATTACH = "attach://"
 
@@ -38,8 +52,7 @@ async def read_request_args(request: web.Request) -> dict[str, Any]:
             if not isinstance(body, dict):
                 raise bad_request("request body must be a JSON object")
             args.update(body)
-        elif request.content_type in ("application/x-www-form-urlencoded",
-                                      "multipart/form-data"):
+        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             form = await request.post()
             for name, value in form.items():
                 if isinstance(value, web.FileField):

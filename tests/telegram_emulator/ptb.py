@@ -26,8 +26,7 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 def fast_request(pool: int = 256) -> HTTPXRequest:
     """PTB's default HTTPXRequest, but reusing :func:`shared_ssl_context`."""
-    return HTTPXRequest(connection_pool_size=pool,
-                        httpx_kwargs={"verify": shared_ssl_context()})
+    return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": shared_ssl_context()})
 
 
 def application_builder(
@@ -46,5 +45,10 @@ def application_builder(
 
 def make_bot(emu: TelegramEmulator) -> Bot:
     """A plain PTB ``Bot`` for ``emu`` (use it as ``async with make_bot(emu) as bot``)."""
-    return Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url,
-               request=fast_request(), get_updates_request=fast_request(1))
+    return Bot(
+        emu.token,
+        base_url=emu.base_url,
+        base_file_url=emu.base_file_url,
+        request=fast_request(),
+        get_updates_request=fast_request(1),
+    )

@@ -42,8 +42,12 @@ class TelegramEmulator(BotDriver):
         await emu.stop()
     """
 
-    def __init__(self, token: str = "123456:TEST-TOKEN", username: str = "parvis_test_bot",
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        username: str = "parvis_test_bot",
+        host: str = "127.0.0.1",
+    ) -> None:
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise EmulatorError("the emulator only listens on the loopback interface")
         self.host = host
@@ -108,8 +112,13 @@ class TelegramEmulator(BotDriver):
             raise EmulatorError("the emulator is already started")
         for state in self._bots.values():
             state.closing = False
-        runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None,
-                               shutdown_timeout=1.0, handler_cancellation=True)
+        runner = web.AppRunner(
+            self.make_app(),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=1.0,
+            handler_cancellation=True,
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, port)
         await site.start()
@@ -172,5 +181,6 @@ class TelegramEmulator(BotDriver):
         stored = state.file_paths.get(request.match_info["path"]) if state else None
         if stored is None:
             return _error_response(ApiError(404, "Not Found"))
-        return web.Response(body=stored.data,
-                            content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )

@@ -20,13 +20,30 @@ from .notify import Notifier
 UPDATES = "updates"
 
 #: Update types delivered when ``allowed_updates`` is empty or never set.
-DEFAULT_UPDATE_TYPES = frozenset({
-    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-    "business_message", "edited_business_message", "deleted_business_messages",
-    "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
-    "chat_join_request", "chat_boost", "removed_chat_boost",
-})
+DEFAULT_UPDATE_TYPES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
+)
 
 
 @dataclass
@@ -99,8 +116,12 @@ class BotState:
         """Create or update a (human) user; ``None`` values keep previous/default values."""
         user = self.users.setdefault(
             user_id,
-            {"id": user_id, "is_bot": False, "first_name": f"User{user_id}",
-             "language_code": "en"},
+            {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": f"User{user_id}",
+                "language_code": "en",
+            },
         )
         user.update({k: v for k, v in fields.items() if v is not None})
         return user
@@ -147,7 +168,12 @@ class BotState:
     # -- messages ---------------------------------------------------------------------------
 
     def new_message(
-        self, chat_id: int, sender: dict[str, Any], content: dict[str, Any], *, from_bot: bool,
+        self,
+        chat_id: int,
+        sender: dict[str, Any],
+        content: dict[str, Any],
+        *,
+        from_bot: bool,
         method: str = "",
     ) -> StoredMessage:
         """Store a new message with the next message id of the chat."""
@@ -173,7 +199,11 @@ class BotState:
     # -- files --------------------------------------------------------------------------------
 
     def store_file(
-        self, data: bytes, folder: str, extension: str, file_name: str | None = None,
+        self,
+        data: bytes,
+        folder: str,
+        extension: str,
+        file_name: str | None = None,
         mime_type: str | None = None,
     ) -> StoredFile:
         """Keep ``data`` and make it downloadable under ``folder/file_N.ext``."""

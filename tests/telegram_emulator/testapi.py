@@ -43,7 +43,11 @@ class BotDriver:
     # -- playing users --------------------------------------------------------------------
 
     def _user_chat(
-        self, user_id: int, chat_id: int | None, chat_type: str, chat_title: str | None,
+        self,
+        user_id: int,
+        chat_id: int | None,
+        chat_type: str,
+        chat_title: str | None,
         **user_fields: Any,
     ) -> tuple[dict[str, Any], int]:
         if user_id <= 0:
@@ -53,27 +57,40 @@ class BotDriver:
             if chat_id not in (None, user_id):
                 raise EmulatorError("a private chat's id is the user's id")
             chat = self.state.ensure_chat(user_id, "private")
-            chat.update({k: user[k] for k in ("first_name", "last_name", "username")
-                         if k in user})
+            chat.update({k: user[k] for k in ("first_name", "last_name", "username") if k in user})
             return user, user_id
         if chat_type not in ("group", "supergroup") or chat_id is None or chat_id >= 0:
-            raise EmulatorError("group chats need chat_type 'group'/'supergroup' and a "
-                                "negative chat_id")
+            raise EmulatorError(
+                "group chats need chat_type 'group'/'supergroup' and a negative chat_id"
+            )
         self.state.ensure_chat(chat_id, chat_type, chat_title)
         return user, chat_id
 
     def user_message(
-        self, user_id: int, text: str, chat_id: int | None = None, *,
-        first_name: str | None = None, last_name: str | None = None,
-        language_code: str | None = None, username: str | None = None,
-        chat_type: str = "private", chat_title: str | None = None,
+        self,
+        user_id: int,
+        text: str,
+        chat_id: int | None = None,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        language_code: str | None = None,
+        username: str | None = None,
+        chat_type: str = "private",
+        chat_title: str | None = None,
         reply_to: int | None = None,
     ) -> dict[str, Any]:
         """Inject a text message from a user; a leading ``/command`` (``/start CODE`` deep
         links included) gets its ``bot_command`` entity. Returns the update."""
         user, chat = self._user_chat(
-            user_id, chat_id, chat_type, chat_title, first_name=first_name,
-            last_name=last_name, language_code=language_code, username=username,
+            user_id,
+            chat_id,
+            chat_type,
+            chat_title,
+            first_name=first_name,
+            last_name=last_name,
+            language_code=language_code,
+            username=username,
         )
         content: dict[str, Any] = {"text": text}
         match = _COMMAND_RE.match(text)
@@ -90,8 +107,14 @@ class BotDriver:
         return self.state.enqueue("message", copy.deepcopy(stored.json))
 
     def send_document(
-        self, user_id: int, filename: str, data: bytes, caption: str | None = None, *,
-        chat_id: int | None = None, mime_type: str | None = None,
+        self,
+        user_id: int,
+        filename: str,
+        data: bytes,
+        caption: str | None = None,
+        *,
+        chat_id: int | None = None,
+        mime_type: str | None = None,
         chat_type: str = "private",
     ) -> dict[str, Any]:
         """Inject a document sent by a user; the bot can fetch it with getFile."""
@@ -110,8 +133,10 @@ class BotDriver:
     def _bot_message(self, chat_id: int, message_id: int) -> StoredMessage:
         stored = self.state.get_message(chat_id, message_id)
         if stored is None or not stored.from_bot:
-            raise EmulatorError(f"the bot has no message {message_id} in chat {chat_id}; "
-                                f"it sent {[m.message_id for m in self.sent_to(chat_id)]}")
+            raise EmulatorError(
+                f"the bot has no message {message_id} in chat {chat_id}; "
+                f"it sent {[m.message_id for m in self.sent_to(chat_id)]}"
+            )
         return stored
 
     def press_button(
@@ -122,21 +147,26 @@ class BotDriver:
         chat = user_id if chat_id is None else chat_id
         stored = self._bot_message(chat, message_id)
         if callback_data not in stored.callback_data:
-            raise EmulatorError(f"message {message_id} in chat {chat} has no button with "
-                                f"callback_data {callback_data!r}; it has "
-                                f"{stored.callback_data}")
+            raise EmulatorError(
+                f"message {message_id} in chat {chat} has no button with "
+                f"callback_data {callback_data!r}; it has "
+                f"{stored.callback_data}"
+            )
         user = self.state.ensure_user(user_id)
         query_id = f"{self.state.bot_id}{next(self.state.query_counter):06d}"
         self.state.callback_queries[query_id] = CallbackQueryRecord(
             query_id, user_id, chat, message_id, callback_data
         )
-        return self.state.enqueue("callback_query", {
-            "id": query_id,
-            "from": user,
-            "message": copy.deepcopy(stored.json),
-            "chat_instance": chat_instance(self.state.bot_id, chat),
-            "data": callback_data,
-        })
+        return self.state.enqueue(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user,
+                "message": copy.deepcopy(stored.json),
+                "chat_instance": chat_instance(self.state.bot_id, chat),
+                "data": callback_data,
+            },
+        )
 
     def answer_poll(
         self, user_id: int, message_id: int, option_ids: list[int], chat_id: int | None = None
@@ -161,12 +191,15 @@ class BotDriver:
         poll["total_voter_count"] = sum(1 for v in votes.values() if v)
         if poll["is_anonymous"]:
             return self.state.enqueue("poll", copy.deepcopy(poll))
-        return self.state.enqueue("poll_answer", {
-            "poll_id": poll["id"],
-            "user": self.state.ensure_user(user_id),
-            "option_ids": list(option_ids),
-            "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in option_ids],
-        })
+        return self.state.enqueue(
+            "poll_answer",
+            {
+                "poll_id": poll["id"],
+                "user": self.state.ensure_user(user_id),
+                "option_ids": list(option_ids),
+                "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in option_ids],
+            },
+        )
 
     def block(self, user_id: int, notify: bool = True) -> dict[str, Any] | None:
         """The user blocks the bot: sends to them get 403. With ``notify``, the bot receives
@@ -184,16 +217,22 @@ class BotDriver:
         bot = self.state.bot_user()
 
         def member(status: str) -> dict[str, Any]:
-            return {"status": status, "user": bot, **({"until_date": 0} if status == "kicked"
-                                                      else {})}
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
 
-        return self.state.enqueue("my_chat_member", {
-            "chat": self.state.ensure_chat(user_id, "private"),
-            "from": user,
-            "date": int(time.time()),
-            "old_chat_member": member(old),
-            "new_chat_member": member(new),
-        })
+        return self.state.enqueue(
+            "my_chat_member",
+            {
+                "chat": self.state.ensure_chat(user_id, "private"),
+                "from": user,
+                "date": int(time.time()),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            },
+        )
 
     # -- inspecting the bot -------------------------------------------------------------------
 
@@ -202,7 +241,10 @@ class BotDriver:
         return self.state.bot_messages(chat_id)
 
     async def wait_sent(
-        self, chat_id: int, n: int = 1, timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        chat_id: int,
+        n: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[StoredMessage]:
         """Wait until the bot sent at least ``n`` messages to ``chat_id``; return them all."""
 
@@ -214,8 +256,10 @@ class BotDriver:
             return await self.state.notifier.wait_until(enough, timeout)
         except TimeoutError:
             texts = [m.text for m in self.sent_to(chat_id)]
-            raise EmulatorTimeout(f"expected {n} message(s) to chat {chat_id} within "
-                                  f"{timeout}s, got {len(texts)}: {texts}") from None
+            raise EmulatorTimeout(
+                f"expected {n} message(s) to chat {chat_id} within "
+                f"{timeout}s, got {len(texts)}: {texts}"
+            ) from None
 
     async def wait_for(
         self,
@@ -284,8 +328,7 @@ class BotDriver:
             sends=len(times),
             sends_per_second=(len(times) - 1) / span if span > 0 else float(len(times)),
             max_sends_in_1s=best,
-            messages_per_chat={c: len(self.sent_to(c)) for c in state.chats
-                               if self.sent_to(c)},
+            messages_per_chat={c: len(self.sent_to(c)) for c in state.chats if self.sent_to(c)},
             updates_delivered=len(state.delivery_counts),
             redeliveries=sum(c - 1 for c in state.delivery_counts.values() if c > 1),
         )
