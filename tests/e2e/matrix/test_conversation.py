@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.storage.tables import AuditRow, InvitationRow, MemberRoleRow, StatutesRow
-from tests.e2e.matrix.support import BotFactory, MemberFactory, make_admin
+from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, RunningBot, make_admin
 
 pytestmark = pytest.mark.asyncio
 
@@ -98,18 +98,14 @@ async def test_admin_sets_up_colleges_invites_and_someone_joins(
 async def test_non_admin_is_refused_and_nothing_changes(
     app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    bot = await matrix_bot()
-    alice = await matrix_member(bot)
-    await make_admin(app, alice.user_id, "Alice", "en")
-    await alice.open_dm()
-    await alice.say("!college add salaries Salariés | Employees")
-    code = re.search(r"code: (\w+)", await alice.say("!invite - participant"))
-    assert code
+    bot, _alice, code = await _admin_with_invitation(
+        app, matrix_bot, matrix_member, "- participant"
+    )
     mallory = await matrix_member(bot, prefix="mallory")
     await mallory.open_dm()
     stranger_answer = await mallory.say("!weights 40/40/20")
     assert "!start" in stranger_answer  # strangers are told how to join, nothing more
-    await mallory.say(f"!start {code[1]}")
+    await mallory.say(f"!start {code}")
     await mallory.say("!language en")
     before = await _snapshot(app)
     for command in (
@@ -159,16 +155,10 @@ async def _snapshot(app) -> tuple[int, int, int, int]:  # type: ignore[no-untype
 async def test_members_and_admins_set_their_notifications(
     app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    bot = await matrix_bot()
-    alice = await matrix_member(bot)
-    await make_admin(app, alice.user_id, "Alice", "en")
-    await alice.open_dm()
-    await alice.say("!college add salaries Salariés | Employees")
-    code = re.search(r"code: (\w+)", await alice.say("!invite salaries"))
-    assert code
+    bot, alice, code = await _admin_with_invitation(app, matrix_bot, matrix_member, "salaries")
     bob = await matrix_member(bot, prefix="bob")
     await bob.open_dm()
-    await bob.say(f"!start {code[1]}")
+    await bob.say(f"!start {code}")
     await bob.say("!language en")
 
     shown = await bob.say("!notifications")
@@ -186,3 +176,18 @@ async def test_members_and_admins_set_their_notifications(
     shown = await alice.say("!notifications")
     assert "Reminders before a poll closes: 2 days and 3 hours" in shown, shown
     assert "Turnout check: off" in shown
+
+
+async def _admin_with_invitation(
+    app: App, matrix_bot: BotFactory, matrix_member: MemberFactory, invite: str
+) -> tuple[RunningBot, Member, str]:
+    """A running bot; Alice, its admin in English, in her DM with the collège "salaries" set
+    up; and the code of `!invite {invite}`."""
+    bot = await matrix_bot()
+    alice = await matrix_member(bot)
+    await make_admin(app, alice.user_id, "Alice", "en")
+    await alice.open_dm()
+    await alice.say("!college add salaries Salariés | Employees")
+    code = re.search(r"code: (\w+)", await alice.say(f"!invite {invite}"))
+    assert code
+    return bot, alice, code[1]
