@@ -14,6 +14,7 @@ import tracemalloc
 from datetime import UTC, datetime
 from fractions import Fraction
 
+from bot.polls.questions import DEFAULT_GRADES
 from bot.polls.tally import CountingRules, MajorityJudgmentTally, SchulzeTally
 
 OPTIONS = [f"O{i}" for i in range(10)]
@@ -37,15 +38,7 @@ def schulze(n: int, rng: random.Random) -> float:
 
 def judgment(n: int, rng: random.Random) -> tuple[float, int]:
     """Seconds and peak bytes to add n one-option grades (as the SQL layer groups them)."""
-    grades = [
-        "Excellent",
-        "Très bien",
-        "Bien",
-        "Assez bien",
-        "Passable",
-        "Insuffisant",
-        "À rejeter",
-    ]
+    grades = list(DEFAULT_GRADES)
     tally = MajorityJudgmentTally(["A"])
     rows: dict[tuple[str, str], int] = {}
     for _ in range(n):
