@@ -31,6 +31,8 @@ from nio import AsyncClient, MatrixRoom, RoomMessageNotice, RoomMessageText
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results_file import RESULTS, append_block  # noqa: E402
+
 from bot.app import build_app  # noqa: E402
 from bot.members.service import MembersService  # noqa: E402
 from bot.platforms.matrix.adapter import MatrixAdapter  # noqa: E402
@@ -44,7 +46,6 @@ from tests.matrix_harness.clients import (  # noqa: E402
     make_client,
 )
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 Series = dict[str, list[float]]
 
 
@@ -233,20 +234,6 @@ def report(summary: dict[str, dict[str, float]], messages: int, meta: dict[str, 
     return "\n".join(lines)
 
 
-def record(block: str) -> None:
-    """Insert the block at the end of the "## Matrix" section of RESULTS.md."""
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    heading = "\n## Matrix\n"
-    if heading not in text:
-        text = text.rstrip("\n") + "\n" + heading + "\n"
-    start = text.index(heading) + len(heading)
-    following = text.find("\n## ", start)
-    end = len(text) if following == -1 else following + 1
-    previous = text[start:end].strip("\n")
-    section = "\n" + (previous + "\n\n" if previous else "") + block + "\n"
-    RESULTS.write_text(text[:start] + section + text[end:].lstrip("\n"), "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100)
@@ -257,7 +244,7 @@ def main() -> None:
     block = report(summarise(series), args.messages, meta)
     print(block)
     if not args.no_record:
-        record(block)
+        append_block("Matrix", block)
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
 
 

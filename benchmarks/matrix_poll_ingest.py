@@ -46,6 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results_file import append_block  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.app import App, build_app  # noqa: E402
@@ -63,7 +64,6 @@ from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow  # no
 from tests.matrix_harness import MatrixUser, SynapseServer  # noqa: E402
 from tests.matrix_harness.clients import make_client  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 OPTIONS = ("Red", "Green", "Blue", "Ink")
 #: Responses in flight per sending process (Synapse is the limit well before this).
 IN_FLIGHT = 40
@@ -429,20 +429,6 @@ def report(outcomes: list[Outcome], voters: int, rss_mib: int) -> str:
     return "\n".join(lines)
 
 
-def record(block: str) -> None:
-    """Append the block at the end of the "## Matrix" section of RESULTS.md."""
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    heading = "\n## Matrix\n"
-    if heading not in text:
-        text = text.rstrip("\n") + "\n" + heading + "\n"
-    start = text.index(heading) + len(heading)
-    following = text.find("\n## ", start)
-    end = len(text) if following == -1 else following + 1
-    previous = text[start:end].strip("\n")
-    section = "\n" + (previous + "\n\n" if previous else "") + block + "\n"
-    RESULTS.write_text(text[:start] + section + text[end:].lstrip("\n"), "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1000)
@@ -455,7 +441,7 @@ def main() -> None:
     block = report(outcomes, args.voters, rss)
     print(block)
     if not args.no_record:
-        record(block)
+        append_block("Matrix", block)
     if not all(o.complete for o in outcomes):
         sys.exit(1)
 

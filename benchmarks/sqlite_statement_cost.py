@@ -16,12 +16,11 @@ import time
 from pathlib import Path
 
 import aiosqlite
+from results_file import append_block
 from sqlalchemy import text
 from telegram_bench_common import machine
 
 from bot.storage.engine import create_engine
-
-RESULTS = Path(__file__).parent / "RESULTS.md"
 
 
 async def measure(path: Path, count: int) -> list[tuple[str, float]]:
@@ -94,10 +93,7 @@ async def main() -> None:
         *rows,
         "",
     ]
-    existing = RESULTS.read_text("utf-8").rstrip("\n")
-    if "\n## Storage\n" not in existing:  # the last section of the file
-        existing += "\n\n## Storage"
-    RESULTS.write_text(existing + "\n\n" + "\n".join(block), "utf-8")
+    append_block("Storage", "\n".join(block))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from results_file import append_block  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
@@ -33,7 +34,6 @@ from bot.settings import OrganisationDefaults, Settings  # noqa: E402
 from bot.storage import migrations  # noqa: E402
 from tests.telegram_emulator import TelegramEmulator  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 PG_ADMIN_URL = os.environ.get(
     "PARVIS_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -229,13 +229,4 @@ def record(title: str, lines: list[str]) -> None:
     """Append a block under the "Telegram" heading of benchmarks/RESULTS.md."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = [f"### {title} — {stamp}", "", f"Machine: {machine()}.", "", *lines, ""]
-    existing = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if "\n## Telegram\n" not in existing:
-        existing = existing.rstrip("\n") + "\n\n## Telegram\n\n"
-        RESULTS.write_text(existing + "\n".join(block) + "\n", "utf-8")
-        return
-    head, _, tail = existing.partition("\n## Telegram\n")
-    following = tail.find("\n## ")
-    section, rest = (tail, "") if following < 0 else (tail[:following], tail[following:])
-    section = section.rstrip("\n") + "\n\n" + "\n".join(block) + "\n"
-    RESULTS.write_text(head + "\n## Telegram\n" + section + rest, "utf-8")
+    append_block("Telegram", "\n".join(block))
