@@ -36,6 +36,7 @@ from bot.storage.schedule_tables import DeliveryRow, ScheduledJobRow
 from bot.storage.tables import IdentityRow, MemberRow, OrganisationRow
 from bot.storage.uow import Database, UnitOfWork
 from tests.integration.scheduling.fanout_worker import log_metadata, sent_log
+from tests.integration.worker_processes import serve_until_done, worker_parser
 
 PLATFORM = "recorder"
 CAPABILITIES = Capabilities(
@@ -226,37 +227,23 @@ async def main(args: argparse.Namespace) -> None:
     )
     scheduling = Scheduling.build(db, sender, config, worker_id=args.name)
     register_jobs(scheduling)
-    stop = asyncio.Event()
-
-    async def watch() -> None:
-        await asyncio.sleep(0.5)
-        while True:
-            if not await unfinished(db):
-                stop.set()
-                return
-            await asyncio.sleep(0.2)
-
-    started = time.monotonic()
-    print(f"started {args.name}", flush=True)
-    await asyncio.gather(scheduling.dispatcher.run(stop), watch())
     stats = scheduling.dispatcher.stats
-    print(
-        f"done {args.name} jobs={stats.jobs_done} sent={stats.sent} "
-        f"lost_claims={stats.lost_claims} seconds={time.monotonic() - started:.2f}",
-        flush=True,
+
+    async def done() -> bool:
+        return not await unfinished(db)
+
+    await serve_until_done(
+        args.name,
+        scheduling.dispatcher.run,
+        done,
+        lambda: f"jobs={stats.jobs_done} sent={stats.sent} lost_claims={stats.lost_claims}",
+        first_check_after=0.5,
     )
     await db.dispose()
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("name")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--in-flight", type=int, default=1)
-    parser.add_argument("--lease", type=float, default=5.0)
-    parser.add_argument("--pause-after-send-ms", type=float, default=0.0)
-    return parser.parse_args(argv)
+    return worker_parser(lease=5.0).parse_args(argv)
 
 
 if __name__ == "__main__":

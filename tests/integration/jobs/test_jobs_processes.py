@@ -6,21 +6,16 @@ duplicates stay within the documented window (``max_in_flight`` of the killed pr
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from bot.storage.uow import Database
 from tests.integration.jobs.reminder_worker import seed, sends_per_member
 from tests.integration.scheduling.fanout_worker import count_sent
+from tests.integration.worker_processes import drop_sent_log, finish, start_worker
 
-ROOT = Path(__file__).resolve().parents[3]
 MEMBERS = 1000
 pytestmark = [
     pytest.mark.slow,
@@ -29,26 +24,7 @@ pytestmark = [
 
 
 def start(url: str, name: str, *options: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.jobs.reminder_worker", url, name, *options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
-def finish(process: subprocess.Popen[str], timeout: float = 90) -> str:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err[-3000:]
-    return out
-
-
-async def cleanup(db: Database) -> None:
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP TABLE IF EXISTS sent_log"))
-    await db.dispose()
+    return start_worker("tests.integration.jobs.reminder_worker", url, name, *options)
 
 
 async def test_two_processes_remind_each_member_exactly_once(database_url: str) -> None:
@@ -64,7 +40,7 @@ async def test_two_processes_remind_each_member_exactly_once(database_url: str) 
         shares = [int(out.split("sent=")[1].split()[0]) for out in outputs]
         assert min(shares) > 0, shares  # both processes sent
     finally:
-        await cleanup(db)
+        await drop_sent_log(db)
 
 
 async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> None:
@@ -89,4 +65,4 @@ async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> N
         duplicates = {m: n for m, n in sends.items() if n > 1}
         assert sum(n - 1 for n in duplicates.values()) <= 1, duplicates  # max_in_flight = 1
     finally:
-        await cleanup(db)
+        await drop_sent_log(db)

@@ -37,6 +37,7 @@ from bot.storage.engine import create_engine
 from bot.storage.schedule_tables import DeliveryRow
 from bot.storage.tables import MemberRow, OrganisationRow
 from bot.storage.uow import Database
+from tests.integration.worker_processes import serve_until_done, worker_parser
 
 log_metadata = MetaData()
 sent_log = Table(
@@ -184,39 +185,26 @@ async def main(args: argparse.Namespace) -> None:
         delivery_backoff=Backoff(base=timedelta(milliseconds=50), max_attempts=20),
     )
     dispatcher = JobDispatcher(db, RecordingSender(db, args.name, args), config)
-    stop = asyncio.Event()
-
-    async def watch() -> None:
-        while True:
-            if await remaining(db) == 0:
-                stop.set()
-                return
-            await asyncio.sleep(0.2)
-
-    started = time.monotonic()
-    print(f"started {args.name}", flush=True)
-    await asyncio.gather(dispatcher.run(stop), watch())
     stats = dispatcher.stats
-    print(
-        f"done {args.name} sent={stats.sent} retried={stats.retried} "
-        f"lost_claims={stats.lost_claims} seconds={time.monotonic() - started:.2f}",
-        flush=True,
+
+    async def done() -> bool:
+        return await remaining(db) == 0
+
+    await serve_until_done(
+        args.name,
+        dispatcher.run,
+        done,
+        lambda: f"sent={stats.sent} retried={stats.retried} lost_claims={stats.lost_claims}",
     )
     await db.dispose()
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("name")
-    parser.add_argument("--workers", type=int, default=4)
+    parser = worker_parser(lease=2.0)
     parser.add_argument("--batch", type=int, default=20)
-    parser.add_argument("--in-flight", type=int, default=1)
-    parser.add_argument("--lease", type=float, default=2.0)
     parser.add_argument("--delay-ms", type=float, default=2.0, help="random 0..N ms per send")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="fixed ms per send")
     parser.add_argument("--fail-rate", type=float, default=0.03)
-    parser.add_argument("--pause-after-send-ms", type=float, default=0.0)
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s ceiling (0: none)")
     return parser.parse_args(argv)
 

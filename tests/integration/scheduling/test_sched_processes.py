@@ -8,16 +8,13 @@ killed process, i.e. one by default).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.storage.schedule_tables import DeliveryRow
 from bot.storage.uow import Database
@@ -27,27 +24,14 @@ from tests.integration.scheduling.fanout_worker import (
     sends_per_delivery,
     sent_log,
 )
+from tests.integration.worker_processes import drop_sent_log, finish, start_worker
 
-ROOT = Path(__file__).resolve().parents[3]
 RECIPIENTS = 1000
 pytestmark = pytest.mark.slow
 
 
 def start(url: str, name: str, *options: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.scheduling.fanout_worker", url, name, *options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
-def finish(process: subprocess.Popen[str], timeout: float = 60) -> str:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err[-3000:]
-    return out
+    return start_worker("tests.integration.scheduling.fanout_worker", url, name, *options)
 
 
 async def states(db: Database) -> Counter[str]:
@@ -56,12 +40,6 @@ async def states(db: Database) -> Counter[str]:
             select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
         )
         return Counter(dict(result.all()))
-
-
-async def cleanup(db: Database) -> None:
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP TABLE IF EXISTS sent_log"))
-    await db.dispose()
 
 
 async def test_two_processes_send_each_delivery_exactly_once(database_url: str) -> None:
@@ -84,7 +62,7 @@ async def test_two_processes_send_each_delivery_exactly_once(database_url: str) 
             )
         assert set(by_worker) == {"p1", "p2"}, (by_worker, outputs)
     finally:
-        await cleanup(db)
+        await drop_sent_log(db)
 
 
 async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> None:
@@ -115,4 +93,4 @@ async def test_a_process_killed_mid_fan_out_skips_nobody(database_url: str) -> N
         assert sum(n - 1 for n in duplicates.values()) <= 1, duplicates  # max_in_flight = 1
         assert await states(db) == Counter({"sent": RECIPIENTS})
     finally:
-        await cleanup(db)
+        await drop_sent_log(db)
