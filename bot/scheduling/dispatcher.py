@@ -21,6 +21,7 @@ from bot.scheduling.claims import ClaimRef, Claims, job_of
 from bot.scheduling.model import Backoff, Job, JobState
 from bot.scheduling.sending import DeliveryRunner, DeliverySender, DispatchStats
 from bot.storage.schedule_tables import DeliveryRow, ScheduledJobRow
+from bot.storage.sqlite_inline import background_statements
 from bot.storage.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,9 @@ class JobDispatcher:
                 uow.session, now, self.config.job_lease, self.config.batch, self.kinds
             )
             await uow.commit()
-        for row in rows:
-            await self._run_job(claims, job_of(row))
+        with background_statements():  # a digest or a fan-out must not hold the chats up
+            for row in rows:
+                await self._run_job(claims, job_of(row))
         return len(rows)
 
     async def _run_job(self, claims: Claims, job: Job) -> None:

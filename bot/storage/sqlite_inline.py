@@ -14,16 +14,20 @@ locked fails at once, with nothing done, and is then run again on a worker threa
 for the lock (up to `BUSY_TIMEOUT_MS`) while the loop goes on — the transaction holding the
 lock may well be another coroutine of this same process.
 
-The price: a statement that really takes long (a report over 100,000 members) holds the event
-loop while it runs. Such work is small on the deployments SQLite is meant for; larger ones use
-PostgreSQL. The setting `PARVIS_SQLITE_THREADED=true` brings aiosqlite's worker thread back.
+The price: a statement that really takes long (a report over 100,000 members) would hold the
+event loop while it runs. Background work therefore runs inside `background_statements()`
+(the scheduler's jobs: digests, fan-outs, reports): there, every call goes to a worker thread
+as with aiosqlite, and the chats keep being answered meanwhile. The setting
+`PARVIS_SQLITE_THREADED=true` brings aiosqlite's worker thread back for everything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
@@ -31,6 +35,19 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 30_000
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
+_BACKGROUND: ContextVar[bool] = ContextVar("parvis_sqlite_background", default=False)
+
+
+@contextmanager
+def background_statements() -> Iterator[None]:
+    """Within this block (this task and the tasks it starts), SQLite calls run on a worker
+    thread: long background work does not hold the event loop. Nothing changes on
+    PostgreSQL."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 class _InlineQueue:
@@ -66,6 +83,8 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
+        if _BACKGROUND.get():
+            return await asyncio.to_thread(self._waiting, fn, args, kwargs)
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as error:

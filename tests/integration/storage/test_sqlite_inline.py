@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import create_engine
+from bot.storage.sqlite_inline import background_statements
+from tests.support.loop import Ticker
 
 pytestmark = pytest.mark.asyncio
 
@@ -28,21 +30,6 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await conn.execute(text("CREATE TABLE marks (who TEXT, at REAL)"))
     yield created
     await created.dispose()
-
-
-class Ticker:
-    """Counts how often the loop ran it: stalls show as missing ticks."""
-
-    def __init__(self) -> None:
-        self.ticks: list[float] = []
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self.ticks.append(time.monotonic())
-            await asyncio.sleep(0.01)
-
-    def longest_gap(self) -> float:
-        return max((b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)), default=0)
 
 
 async def test_a_writer_waits_for_another_coroutine_holding_the_lock(engine: AsyncEngine) -> None:
@@ -119,3 +106,32 @@ async def test_a_statement_error_is_reported_and_changes_nothing(engine: AsyncEn
             await conn.execute(text("INSERT INTO missing VALUES (1)"))
     async with engine.connect() as conn:
         assert (await conn.scalar(text("SELECT count(*) FROM marks"))) == 0
+
+
+#: Most of a second of work inside SQLite (a recursive count to four million).
+SLOW_QUERY = text(
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) "
+    "SELECT count(*) FROM c"
+)
+
+
+async def longest_stall_during(engine: AsyncEngine) -> float:
+    """The longest the loop stopped while a slow query ran."""
+    stop, ticker = asyncio.Event(), Ticker()
+    ticking = asyncio.create_task(ticker.run(stop))
+    await asyncio.sleep(0.03)
+    async with engine.connect() as conn:
+        assert await conn.scalar(SLOW_QUERY) == 4_000_000
+    stop.set()
+    await ticking
+    return ticker.longest_gap()
+
+
+async def test_background_statements_leave_the_loop_free(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'slow.db'}")
+    try:
+        assert await longest_stall_during(engine) > 0.2  # on the loop, the query holds it
+        with background_statements():
+            assert await longest_stall_during(engine) < 0.2
+    finally:
+        await engine.dispose()

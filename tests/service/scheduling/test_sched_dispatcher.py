@@ -6,6 +6,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import text
+
 from bot.app import App
 from bot.core.clock import FrozenClock
 from bot.scheduling.claims import Claims
@@ -27,6 +29,7 @@ from bot.scheduling.planning import (
 )
 from bot.storage.schedule_tables import DeliveryRow, ScheduledJobRow
 from bot.storage.uow import UnitOfWork
+from tests.support.loop import Ticker
 
 MINUTE = timedelta(minutes=1)
 
@@ -410,3 +413,29 @@ async def test_run_loop_wakes_up_and_stops_cleanly(
     assert sender.member_ids() == [member]
     stop.set()
     await asyncio.wait_for(task, timeout=5)
+
+
+async def test_a_long_job_does_not_hold_the_event_loop(
+    app: App, org_id: int, make_dispatcher
+) -> None:
+    """On SQLite, statements of jobs run on a worker thread (`background_statements`)."""
+    slow = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) "
+        "SELECT count(*) FROM c"
+    )
+    counted: list[int] = []
+
+    async def handler(uow: UnitOfWork, job: Job) -> None:
+        counted.append(int(await uow.session.scalar(slow) or 0))
+
+    dispatcher = make_dispatcher()
+    dispatcher.register("test", handler)
+    await plan(app, org_id, "report:1", timedelta(0))
+    stop, ticker = asyncio.Event(), Ticker()
+    ticking = asyncio.create_task(ticker.run(stop))
+    await asyncio.sleep(0.03)
+    await dispatcher.dispatch_once()
+    stop.set()
+    await ticking
+    assert counted == [4_000_000]
+    assert ticker.longest_gap() < 0.2, "the job held the event loop"
