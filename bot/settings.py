@@ -72,8 +72,9 @@ class Settings(BaseSettings):
         repr=False,
         exclude=True,
     )
-    #: SQLite only: run statements on aiosqlite's worker thread instead of the event loop's
-    #: own (see bot/storage/sqlite_inline.py); slower, but a long query never holds the loop.
+    #: SQLite only: run every statement on aiosqlite's worker thread instead of the event
+    #: loop's own (see bot/storage/sqlite_inline.py; scheduled jobs always do); slower, but
+    #: even a long interactive query never holds the loop.
     sqlite_threaded: bool = False
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
