@@ -48,7 +48,13 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         create_engine(settings.database_url, sqlite_threaded=settings.sqlite_threaded), clock
     )
     organisation = await ensure_organisation(db, settings.organisation)
-    dispatcher = Dispatcher(db, build_router(), settings.organisation.slug, clock)
+    dispatcher = Dispatcher(
+        db,
+        build_router(),
+        settings.organisation.slug,
+        clock,
+        serialize_chats=settings.telegram.mode == "webhook",  # several `web` processes
+    )
     return App(settings, clock, db, dispatcher, organisation)
 
 

@@ -51,11 +51,24 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
 class Dispatcher:
     """Turns interactions into replies; everything a handler writes commits or nothing does."""
 
-    def __init__(self, db: Database, router: Router, organisation_slug: str, clock: Clock):
+    def __init__(
+        self,
+        db: Database,
+        router: Router,
+        organisation_slug: str,
+        clock: Clock,
+        *,
+        serialize_chats: bool = False,
+    ):
         self.db = db
         self.router = router
         self.organisation_slug = organisation_slug
         self.clock = clock
+        #: Several processes may receive interactions of one chat at the same time (Telegram
+        #: webhooks behind a load balancer): each interaction then first takes a database
+        #: lock on its chat, so one chat's interactions run one after the other everywhere
+        #: (one process alone already does that with its own per-chat locks).
+        self.serialize_chats = serialize_chats
         self._org: OrganisationInfo | None = None
         #: Called after an interaction that planned scheduled work has committed (the
         #: scheduler sets it to its ``wake``).
@@ -93,6 +106,8 @@ class Dispatcher:
     ) -> Reply:
         org = await self.organisation()
         async with self.db.uow() as uow:
+            if self.serialize_chats:
+                await uow.lock_key(f"chat:{ix.chat.platform}:{ix.chat.chat_key}")
             claimed, rows = await uow.claim_event_and_read(
                 ix.event_key,
                 with_conversation(BY_IDENTITY),

@@ -6,7 +6,7 @@ from functools import cache
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, bindparam, func, literal, select, true
+from sqlalchemy import Row, Select, Table, bindparam, func, literal, select, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -94,12 +94,25 @@ class UnitOfWork:
         found = [row for row in rows if any(v is not None for v in tuple(row)[1:])]
         return claimed, found
 
+    async def lock_key(self, key: str) -> None:
+        """PostgreSQL: wait for, then hold until this transaction ends, a lock named `key`
+        (an advisory lock; other processes asking for the same key wait). Statements after
+        it see what the previous holder committed. A no-op on SQLite, whose writes are
+        serialised already."""
+        if self.dialect != "postgresql":
+            return
+        connection = await self.session.connection()
+        await connection.execute(_ADVISORY_LOCK, {"key": key})
+
     async def event_seen(self, event_key: str) -> bool:
         """True if an event was already processed."""
         row = await self.session.scalar(
             select(ProcessedEventRow.event_key).where(ProcessedEventRow.event_key == event_key)
         )
         return row is not None
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 @cache
