@@ -2,7 +2,8 @@
 
 Who is heard: people of allowed homeservers, in their DM with the bot (any input) or in a
 configured group room (commands, and responses to the room polls the bot posted; see
-`room_polls.py`). Everything else is ignored without an answer.
+`room_polls.py`). Everything else is ignored without an answer. An encrypted message the bot
+cannot decrypt, in those rooms, gets a "send it again" notice (`unreadable.py`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from nio import Event, MatrixRoom, MemoryDownloadResponse
+from nio import Event, MatrixRoom, MegolmEvent, MemoryDownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
@@ -27,12 +28,14 @@ from bot.platforms.matrix.inbound import (
     Reacted,
     SentFile,
     TypedText,
+    Undecryptable,
     classify,
 )
 from bot.platforms.matrix.messenger import CAPABILITIES, PLATFORM, MatrixMessenger
 from bot.platforms.matrix.room_polls import RoomPolls, is_poll_command, is_post_command
 from bot.platforms.matrix.state import AdapterState, MenuStore, SyncProgress
 from bot.platforms.matrix.sync import RoomWork, SyncLoop
+from bot.platforms.matrix.unreadable import UnreadableMessages
 from bot.platforms.matrix.workers import RoomWorkers
 from bot.platforms.ports import (
     ActionInvoked,
@@ -68,6 +71,7 @@ class MatrixAdapter:
         self.menus = MenuStore(self.state)
         self.messenger = MatrixMessenger(self.client, self.dms, self.menus, config)
         self.room_polls = RoomPolls(app, self.messenger, config)
+        self.unreadable = UnreadableMessages(app, self.client, self.messenger, config)
         self.progress = SyncProgress()
         self.workers = RoomWorkers(self._handle_work, self._work_done)
         self.sync = SyncLoop(self.client, self.state, config, self.workers.submit, self.progress)
@@ -136,6 +140,10 @@ class MatrixAdapter:
             return
         chat = self._chat(room, event.sender)
         if chat is None:
+            return
+        if isinstance(item, Undecryptable):
+            assert isinstance(event, MegolmEvent)
+            await self.unreadable.handle(room, event, chat, _display_name(room, event.sender))
             return
         intent = await self._intent(item, chat)
         if isinstance(intent, TooLarge):

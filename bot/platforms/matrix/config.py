@@ -55,6 +55,12 @@ class MatrixConfig:
     #: How often (seconds) the adapter looks for closed polls whose room poll is not ended
     #: yet (only while there is one; a `poll` command typed on Matrix looks at once).
     room_poll_check: float = 5.0
+    #: At most one "I could not read your message" notice (undecryptable event) per person
+    #: and room in this many seconds: in group rooms (a client sending many undecryptable
+    #: events makes no spam) and in DMs (a burst gets one notice; a resend that fails again
+    #: a little later gets its own).
+    unreadable_notice_every: float = 300.0
+    unreadable_notice_every_dm: float = 10.0
     device_name: str = "Parvis"
 
     @classmethod

@@ -6,7 +6,11 @@ reaction points at, download a file) needs I/O and lives in `adapter.py`.
 
 Ignored on purpose: the bot's own events, `m.notice` (bots talk in notices; answering them
 makes bot loops), emotes, edits (`m.replace`: acting twice on one message would surprise
-people), redactions, state events, and undecryptable events (logged by the adapter).
+people), redactions and state events.
+
+Undecryptable events (nio's `MegolmEvent`: the bot has no key for them) from people become
+`Undecryptable`: the adapter asks for the key and tells the person to send the message again
+(`unreadable.py`), since it may have been a vote.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from nio import (
     Event,
+    MegolmEvent,
     ReactionEvent,
     RoomEncryptedFile,
     RoomMessageFile,
@@ -65,7 +70,14 @@ class PollAnswer:
     answer_ids: tuple[str, ...]
 
 
-Inbound = TypedText | Reacted | SentFile | PollAnswer
+@dataclass(frozen=True, slots=True)
+class Undecryptable:
+    """An encrypted event the bot has no room key for (its content is unknown)."""
+
+    session_id: str
+
+
+Inbound = TypedText | Reacted | SentFile | PollAnswer | Undecryptable
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -95,6 +107,8 @@ def classify(event: Event, bot_user_id: str) -> Inbound | None:
     """What a person did with this event, or None when the bot should not react to it."""
     if event.sender == bot_user_id:
         return None
+    if isinstance(event, MegolmEvent):
+        return Undecryptable(event.session_id)
     content: dict[str, Any] = event.source.get("content") or {}
     if isinstance(event, RoomMessageText):
         if _is_edit(content):

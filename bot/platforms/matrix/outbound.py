@@ -21,6 +21,9 @@ CHUNK_CHARS = 16_000
 MAX_CONTENT_BYTES = 48_000
 TONE_MARK = {Tone.INFO: "", Tone.SUCCESS: "✓ ", Tone.WARNING: "⚠️ ", Tone.ERROR: "✗ "}
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
+#: Where a mention goes in a (translated) text given to `mention_content`: a private-use
+#: character no translation contains.
+MENTION = "\ue000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,18 @@ def text_content(body: str, formatted: str) -> dict[str, Any]:
         "format": "org.matrix.custom.html",
         "formatted_body": formatted,
     }
+
+
+def mention_content(text: str, user_id: str, name: str, tone: Tone = Tone.INFO) -> dict[str, Any]:
+    """An `m.notice` addressing a person: `MENTION` in `text` becomes their name (a link in
+    HTML, which clients show as a pill), and `m.mentions` makes their client notify them."""
+    mark = TONE_MARK[tone]
+    link = f'<a href="https://matrix.to/#/{escape(user_id, quote=True)}">{escape(name)}</a>'
+    content = text_content(
+        mark + text.replace(MENTION, name), html_lines(mark + text).replace(MENTION, link)
+    )
+    content["m.mentions"] = {"user_ids": [user_id]}
+    return content
 
 
 def _render_piece(screen: Screen, text: str, first: bool, last: bool) -> RenderedMessage:

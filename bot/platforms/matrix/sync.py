@@ -183,9 +183,12 @@ class SyncLoop:
                 events = await self._backfill(room_id, info.timeline.prev_batch, token) + events
                 events = after_own_join(events, self.client.user_id)
             events = [e for e in events if e.server_timestamp >= cutoff_ms]
-            for event in events:
+            for event in events:  # the adapter answers them (unreadable.py)
                 if isinstance(event, MegolmEvent):
-                    log.warning("matrix: undecryptable event", extra={"event": event.event_id})
+                    log.warning(
+                        "matrix: undecryptable event",
+                        extra={"event": event.event_id, "room": room_id},
+                    )
             if events:
                 works.append(RoomWork(room_id, tuple(events)))
         return works

@@ -19,6 +19,8 @@ from bot.platforms.matrix import polls
 from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow
 from tests.e2e.matrix.support import RunningBot, eventually
 
+MEGOLM = "m.megolm.v1.aes-sha2"
+
 
 @dataclass(frozen=True)
 class BotAccount:
@@ -38,6 +40,20 @@ async def create_group_room(
     )
     assert isinstance(response, RoomCreateResponse), response
     return str(response.room_id)
+
+
+async def create_encrypted_group_room(owner: AsyncClient, invite: Iterable[str]) -> str:
+    """A private group room with `m.room.encryption` (Megolm) from its creation."""
+    created = await owner.room_create(
+        name="Coop (encrypted)",
+        preset=RoomPreset.private_chat,
+        invite=list(invite),
+        initial_state=[
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}
+        ],
+    )
+    assert isinstance(created, RoomCreateResponse), created
+    return str(created.room_id)
 
 
 async def add_members(

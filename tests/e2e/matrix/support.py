@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +225,18 @@ async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(every)
+
+
+async def knows_devices(member: Member, user_ids: Iterable[str]) -> None:
+    """Wait until the member's client fetched the device keys of `user_ids` (its sync loop
+    queries them): an encrypted send only shares the room key with devices it knows."""
+    store = member.client.device_store
+    others = [user_id for user_id in user_ids if user_id != member.user_id]
+
+    async def known() -> bool:
+        return all(list(store.active_user_devices(user_id)) for user_id in others)
+
+    await eventually(known, timeout=10)
 
 
 BotFactory = Callable[..., Awaitable[RunningBot]]

@@ -6,52 +6,43 @@ member), and the encrypted end event with the results is readable by a member.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
 
 from bot.app import App
 from bot.members.model import Role
 from bot.platforms.matrix import polls
 from tests.e2e.matrix.rooms import (
+    MEGOLM,
     BotAccount,
     add_members,
     ballots,
     counts,
+    create_encrypted_group_room,
     poll_number,
     response,
     response_type,
     settled,
 )
-from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, eventually, make_admin
+from tests.e2e.matrix.support import (
+    BotFactory,
+    Member,
+    MemberFactory,
+    knows_devices,
+    make_admin,
+)
 from tests.matrix_harness import SynapseServer
 from tests.matrix_harness.clients import member_joined
 from tests.matrix_harness.pytest_plugin import unique_localpart
 
 pytestmark = pytest.mark.asyncio
 
-MEGOLM = "m.megolm.v1.aes-sha2"
 LUNCH = (
     "!poll new Lunch; secret: no; audience: associates; results: live; "
     "q: Which days? | multiple max=2 | Mon | Tue | Wed"
 )
-
-
-async def create_encrypted_group_room(owner: AsyncClient, invite: Iterable[str]) -> str:
-    """A private group room with `m.room.encryption` (Megolm) from its creation."""
-    created = await owner.room_create(
-        name="Coop (encrypted)",
-        preset=RoomPreset.private_chat,
-        invite=list(invite),
-        initial_state=[
-            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}
-        ],
-    )
-    assert isinstance(created, RoomCreateResponse), created
-    return str(created.room_id)
 
 
 def stored_event(synapse: SynapseServer, member: Member, room: str, event_id: str) -> Any:
@@ -61,18 +52,6 @@ def stored_event(synapse: SynapseServer, member: Member, room: str, event_id: st
         f"/_matrix/client/v3/rooms/{quote(room)}/event/{quote(event_id)}",
         access_token=member.client.access_token,
     )
-
-
-async def knows_devices(member: Member, user_ids: Iterable[str]) -> None:
-    """Wait until the member's client fetched the device keys of `user_ids` (its sync loop
-    queries them): an encrypted send only shares the room key with devices it knows."""
-    store = member.client.device_store
-    others = [user_id for user_id in user_ids if user_id != member.user_id]
-
-    async def known() -> bool:
-        return all(list(store.active_user_devices(user_id)) for user_id in others)
-
-    await eventually(known, timeout=10)
 
 
 # SQLite here; the cross-platform test records room poll ballots on PostgreSQL.
