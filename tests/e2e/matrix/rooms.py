@@ -17,7 +17,9 @@ from bot.members.repository import MemberRepository
 from bot.members.service import MembersService
 from bot.platforms.matrix import polls
 from bot.storage.poll_tables import AnswerRow, BallotRow, ParticipationRow
-from tests.e2e.matrix.support import RunningBot, eventually
+from tests.e2e.matrix.support import Member, MemberFactory, RunningBot, eventually, make_admin
+from tests.matrix_harness import SynapseServer
+from tests.matrix_harness.pytest_plugin import unique_localpart
 
 MEGOLM = "m.megolm.v1.aes-sha2"
 
@@ -131,3 +133,40 @@ async def settled(bot: RunningBot, count: int, timeout: float = 30) -> None:  # 
         return stats.settled >= count and not bot.adapter.workers.busy
 
     await eventually(done, timeout)
+
+
+@dataclass(frozen=True)
+class LunchCast:
+    """The people of the room poll tests: the bot's account (registered, not running yet),
+    Alice the admin, Bob and Carol associates (their member ids in `ids`), Dave a
+    participant outside a deliberation's audience, Eve nobody's member."""
+
+    account: Any
+    alice: Member
+    bob: Member
+    carol: Member
+    dave: Member
+    eve: Member
+    ids: dict[str, int]
+
+    @property
+    def people(self) -> tuple[Member, Member, Member, Member]:
+        """Everyone invited by Alice."""
+        return (self.bob, self.carol, self.dave, self.eve)
+
+
+async def lunch_cast(
+    app: App, synapse: SynapseServer, matrix_member: MemberFactory, *, encrypted: bool = False
+) -> LunchCast:
+    """Register the bot's account and the five people (e2e-capable clients if `encrypted`)."""
+    localpart = unique_localpart("parvis")
+    account = synapse.register(localpart, f"{localpart}-pw")
+    stand_in = BotAccount(account.user_id)
+    alice, bob, carol, dave, eve = [
+        await matrix_member(stand_in, encrypted=encrypted, prefix=name)
+        for name in ("alice", "bob", "carol", "dave", "eve")
+    ]
+    await make_admin(app, alice.user_id, "Alice", "en")
+    ids = await add_members(app, [bob.user_id, carol.user_id], roles=[Role.ASSOCIATE])
+    await add_members(app, [dave.user_id])  # a participant: not in the poll's audience
+    return LunchCast(account, alice, bob, carol, dave, eve, ids)

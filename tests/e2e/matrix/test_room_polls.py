@@ -11,7 +11,6 @@ import pytest
 from nio import RoomSendResponse
 
 from bot.app import App
-from bot.members.model import Role
 from bot.platforms.matrix import polls
 from tests.e2e.matrix.rooms import (
     BotAccount,
@@ -19,6 +18,7 @@ from tests.e2e.matrix.rooms import (
     ballots,
     counts,
     create_group_room,
+    lunch_cast,
     poll_number,
     response,
     response_type,
@@ -42,18 +42,16 @@ LUNCH = (
 async def test_room_poll_counts_the_latest_response_of_eligible_members_then_ends(
     app: App, synapse: SynapseServer, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    localpart = unique_localpart("parvis")
-    account = synapse.register(localpart, f"{localpart}-pw")
-    stand_in = BotAccount(account.user_id)
-    alice, bob, carol, dave, eve = [
-        await matrix_member(stand_in, prefix=name)
-        for name in ("alice", "bob", "carol", "dave", "eve")
-    ]
-    await make_admin(app, alice.user_id, "Alice", "en")
-    ids = await add_members(app, [bob.user_id, carol.user_id], roles=[Role.ASSOCIATE])
-    await add_members(app, [dave.user_id])  # a participant: not in the poll's audience
-    # eve is nobody's member
-    people = (bob, carol, dave, eve)
+    cast = await lunch_cast(app, synapse, matrix_member)
+    account, alice, bob, carol, dave, eve = (
+        cast.account,
+        cast.alice,
+        cast.bob,
+        cast.carol,
+        cast.dave,
+        cast.eve,
+    )
+    ids, people = cast.ids, cast.people
     room = await create_group_room(alice.client, [account.user_id, *(p.user_id for p in people)])
     bot = await matrix_bot(user=account, group_rooms=frozenset({room}), room_poll_check=0.2)
     for person in (account.user_id, *(p.user_id for p in people)):

@@ -12,15 +12,13 @@ from urllib.parse import quote
 import pytest
 
 from bot.app import App
-from bot.members.model import Role
 from bot.platforms.matrix import polls
 from tests.e2e.matrix.rooms import (
     MEGOLM,
-    BotAccount,
-    add_members,
     ballots,
     counts,
     create_encrypted_group_room,
+    lunch_cast,
     poll_number,
     response,
     response_type,
@@ -31,11 +29,9 @@ from tests.e2e.matrix.support import (
     Member,
     MemberFactory,
     knows_devices,
-    make_admin,
 )
 from tests.matrix_harness import SynapseServer
 from tests.matrix_harness.clients import member_joined
-from tests.matrix_harness.pytest_plugin import unique_localpart
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,18 +55,16 @@ def stored_event(synapse: SynapseServer, member: Member, room: str, event_id: st
 async def test_room_poll_in_an_encrypted_room_counts_decrypted_responses_then_ends(
     app: App, synapse: SynapseServer, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    localpart = unique_localpart("parvis")
-    account = synapse.register(localpart, f"{localpart}-pw")
-    stand_in = BotAccount(account.user_id)
-    alice, bob, carol, dave, eve = [
-        await matrix_member(stand_in, encrypted=True, prefix=name)
-        for name in ("alice", "bob", "carol", "dave", "eve")
-    ]
-    await make_admin(app, alice.user_id, "Alice", "en")
-    ids = await add_members(app, [bob.user_id, carol.user_id], roles=[Role.ASSOCIATE])
-    await add_members(app, [dave.user_id])  # a participant: not in the poll's audience
-    # eve is nobody's member
-    people = (bob, carol, dave, eve)
+    cast = await lunch_cast(app, synapse, matrix_member, encrypted=True)
+    account, alice, bob, carol, dave, eve = (
+        cast.account,
+        cast.alice,
+        cast.bob,
+        cast.carol,
+        cast.dave,
+        cast.eve,
+    )
+    ids, people = cast.ids, cast.people
     room = await create_encrypted_group_room(
         alice.client, [account.user_id, *(p.user_id for p in people)]
     )
