@@ -11,7 +11,8 @@ one, and the member is unreachable when none is left; a platform not connected y
 (``PlatformUnavailable``, or no messenger registered) postpones the message without counting
 an attempt (it waits for the platform, or for its expiry); any other error (network, 5xx,
 flood wait beyond the adapter's own retries) is a retry with backoff. A message sent with
-buttons becomes the private chat's numbered menu (typing `1` presses its first button).
+buttons becomes the private chat's numbered menu (typing `1` presses its first button), written
+with the delivery's outcome.
 A delivery whose payload names a chat (``{"platform", "chat"}``) is posted in that group chat
 instead (in the organisation's language); a chat that cannot be reached fails the delivery.
 """
@@ -40,7 +41,6 @@ from bot.platforms.ports import (
     Screen,
 )
 from bot.scheduling.model import Delivery, SendOutcome
-from bot.storage.conversations import ChatMenuRepository
 from bot.storage.poll_tables import ParticipationRow
 from bot.storage.tables import IdentityRow, MemberRoleRow, MemberRow, OrganisationRow
 from bot.storage.uow import Database, UnitOfWork
@@ -225,27 +225,10 @@ class PlatformDeliverySender:
                 log.warning("delivery %s via %s: %r", delivery.id, route.platform, error)
                 return SendOutcome.retry(error=f"{route.platform}: {error!r}"[:500])
             self.stats.sent[route.platform] = self.stats.sent.get(route.platform, 0) + 1
-            if route.direct:
-                await self._remember_menu(ref, screens)
-            return SendOutcome.sent(ref)
+            return SendOutcome.sent(ref, tuple(menu_of(screens)) if route.direct else ())
         if waiting is not None:
             return SendOutcome.postponed(timedelta(seconds=waiting), "platform unavailable")
         return SendOutcome.unreachable("every account refused the message")
-
-    async def _remember_menu(self, ref: MessageRef, screens: Sequence[Screen]) -> None:
-        """A message with buttons is the private chat's menu now: typing `1` presses its
-        first button, as after a reply. Never fails the delivery (the message is sent)."""
-        actions = menu_of(screens)
-        if not actions:
-            return
-        try:
-            async with self.db.uow() as uow:
-                await ChatMenuRepository(uow.session).put(
-                    ref.chat.platform, ref.chat.chat_key, actions, self.db.clock.now()
-                )
-                await uow.commit()
-        except Exception:
-            log.exception("could not remember the menu of a sent message")
 
     async def _mark_unreachable(self, member_id: int, route: Route) -> None:
         self.stats.unreachable_accounts += 1

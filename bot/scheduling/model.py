@@ -110,11 +110,14 @@ class SendOutcome:
     message_ref: MessageRef | None = None
     retry_after: timedelta | None = None
     error: str | None = None
+    #: The encoded actions of the sent message's buttons: the chat's numbered menu from now
+    #: on (typing `1` presses the first), written with the delivery's outcome.
+    menu: tuple[str, ...] = ()
 
     @staticmethod
-    def sent(message_ref: MessageRef | None = None) -> SendOutcome:
+    def sent(message_ref: MessageRef | None = None, menu: tuple[str, ...] = ()) -> SendOutcome:
         """The message went out (``message_ref`` says where, when known)."""
-        return SendOutcome(OutcomeKind.SENT, message_ref=message_ref)
+        return SendOutcome(OutcomeKind.SENT, message_ref=message_ref, menu=menu)
 
     @staticmethod
     def retry(after: timedelta | None = None, error: str = "") -> SendOutcome:

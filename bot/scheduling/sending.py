@@ -30,6 +30,7 @@ from bot.scheduling.model import (
     SendOutcome,
 )
 from bot.scheduling.planning import schedule_job
+from bot.storage.conversations import ChatMenuRepository
 from bot.storage.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ class DeliveryRunner:
                 delivery,
                 DeliveryState.SENT,
                 error=None,
+                menu=(ref, outcome.menu) if ref is not None and outcome.menu else None,
                 sent_at=now,
                 platform=ref.chat.platform if ref else None,
                 message_ref=message_ref_json(ref),
@@ -219,6 +221,7 @@ class DeliveryRunner:
         *,
         error: str | None,
         report: tuple[str, str] | None = None,
+        menu: tuple[MessageRef, tuple[str, ...]] | None = None,
         **values: Any,
     ) -> None:
         ref = ClaimRef(delivery.id, delivery.attempts)
@@ -228,6 +231,11 @@ class DeliveryRunner:
                 return
             if report is not None:
                 await _report(uow, delivery, report, error)
+            if menu is not None:  # the sent message's buttons: the chat's numbered menu now
+                sent, actions = menu
+                await ChatMenuRepository(uow.session).put(
+                    sent.chat.platform, sent.chat.chat_key, list(actions), uow.clock.now()
+                )
             await uow.commit()
 
     async def _retry(self, delivery: Delivery, due_at: datetime, error: str | None) -> None:
