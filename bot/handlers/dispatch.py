@@ -176,9 +176,9 @@ class Dispatcher:
         spec = self.router.find_command(intent.name)
         if spec is None:
             raise DomainError("error.unknown_command", {"command": ctx.cmd(intent.name)[:40]})
-        if spec.role is not None:
+        if spec.roles:
             member = ctx.require_member()
-            if spec.role not in member.roles:
+            if not spec.allows(member.roles):
                 raise DomainError("error.admin_only")
         return await spec.handler(ix, ctx)
 

@@ -9,7 +9,6 @@ from bot.handlers.context import Context
 from bot.jobs import keys
 from bot.jobs.audience import ids_with_roles
 from bot.jobs.digest import digest_data, last_digest
-from bot.jobs.planning import put_job
 from bot.jobs.poll_jobs import plan_reminders
 from bot.jobs.settings import AnnounceChat, announce_chats, with_chats
 from bot.members.model import Role
@@ -19,6 +18,7 @@ from bot.polls.service import PollsService
 from bot.rendering.digest import digest_screen
 from bot.scheduling.delivery import PREFERRED_PLATFORM
 from bot.scheduling.model import DIGEST
+from bot.scheduling.planning import schedule_job
 from bot.storage.schedule_tables import DeliveryRow
 from bot.storage.tables import OrganisationRow
 
@@ -118,13 +118,8 @@ async def digest_command(ix: Interaction, ctx: Context) -> Reply:
         return Reply.of(digest_screen(ctx.t, ctx.org.name, data, ctx.capabilities.command_prefix))
     if word in SEND:
         actor = ctx.require_admin()
-        now = ctx.clock.now()
-        key = f"digest:{keys.minute_label(now)}"
-        await put_job(ctx.uow, ctx.org.id, DIGEST, key, now, {"manual": True}, revive=False)
         board = await ids_with_roles(ctx.uow, ctx.org.id, (Role.BOARD,))
-        await ctx.members.log(actor, "digest.send", key, len(board))
-        ctx.wake_scheduler()
-        if not board:
+        if not board:  # nothing planned: once the role is given, a send goes out at once
             return Reply.of(
                 Screen(
                     text=ctx.t(
@@ -134,6 +129,14 @@ async def digest_command(ix: Interaction, ctx: Context) -> Reply:
                     tone=Tone.WARNING,
                 )
             )
+        now = ctx.clock.now()
+        key = f"digest:{keys.minute_label(now)}"
+        if not await schedule_job(ctx.uow, ctx.org.id, DIGEST, key, now, {"manual": True}):
+            return Reply.of(  # a double send within the minute: one digest only
+                Screen(text=ctx.t("This digest was sent a moment ago: it is on its way."))
+            )
+        await ctx.members.log(actor, "digest.send", key, len(board))
+        ctx.wake_scheduler()
         text = ctx.t.plural(
             "The digest is on its way to {n} board member.",
             "The digest is on its way to {n} board members.",

@@ -99,10 +99,10 @@ def build_help(router: Router) -> object:
         for spec in router.commands:
             if not spec.listed:
                 continue
-            if spec.role is not None and not ctx.has_role(spec.role):
+            if spec.roles and not spec.allows(ctx.member.roles if ctx.member else ()):
                 continue
             if (
-                spec.role is None
+                not spec.roles
                 and ctx.member is None
                 and spec.name
                 not in {

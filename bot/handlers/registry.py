@@ -128,7 +128,7 @@ def build_router() -> Router:
         N_("the board digest: see it now or send it now"),
         aliases=("synthese", "synthèse"),
         usage="preview|send",
-        role=Role.ADMIN,
+        role=frozenset({Role.ADMIN, Role.BOARD}),  # the board previews, admins send
     )
     router.command(
         "announce",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from bot.handlers.context import Context
@@ -21,8 +21,13 @@ class CommandSpec:
     handler: Handler
     summary: str
     usage: str = ""
-    role: Role | None = None
+    #: Who may use it: a member holding any of these roles (empty: everyone).
+    roles: frozenset[Role] = frozenset()
     listed: bool = True
+
+    def allows(self, roles: Collection[Role]) -> bool:
+        """True if someone holding `roles` may use the command."""
+        return not self.roles or not self.roles.isdisjoint(roles)
 
 
 class Router:
@@ -43,11 +48,13 @@ class Router:
         *,
         aliases: tuple[str, ...] = (),
         usage: str = "",
-        role: Role | None = None,
+        role: Role | frozenset[Role] | None = None,
         listed: bool = True,
     ) -> None:
-        """Register a command under its name and aliases."""
-        spec = CommandSpec(name, aliases, handler, summary, usage, role, listed)
+        """Register a command under its name and aliases (`role`: who may use it, one role or
+        any of several)."""
+        roles = frozenset() if role is None else role if isinstance(role, frozenset) else {role}
+        spec = CommandSpec(name, aliases, handler, summary, usage, frozenset(roles), listed)
         for key in (name, *aliases):
             if key in self._commands:
                 raise ValueError(f"command {key!r} registered twice")

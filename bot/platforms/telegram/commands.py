@@ -32,7 +32,7 @@ def menu(specs: Sequence[CommandSpec], roles: frozenset[Role], t: Translator) ->
     for spec in specs:
         if not spec.listed or not _NAME.match(spec.name):
             continue
-        if spec.role is not None and spec.role not in roles:
+        if not spec.allows(roles):
             continue
         description = t(spec.summary).strip()[:DESCRIPTION_MAX] or spec.name
         commands.append(BotCommand(spec.name, description))
@@ -54,7 +54,7 @@ class CommandMenu:
         self.db = db
         self.organisation = organisation
         self.specs = specs
-        self.privileged = frozenset(s.role for s in specs if s.role is not None)
+        self.privileged = frozenset(role for s in specs for role in s.roles)
         self.state_key = f"telegram:{bot_id}:command_chats"
 
     async def publish(self) -> None:

@@ -182,9 +182,24 @@ async def test_the_weekly_digest_arrives_in_each_board_members_language(  # type
     assert "Weekly digest" not in people["dave"].inbox() + alice.inbox()  # the board only
     preview = await alice.say("/digest preview")
     assert "Weekly digest" in preview and "Budget 2027" in preview
+    assert "Weekly digest" in await people["bob"].say("/digest preview")  # the board may
+    assert "only an administrator" in await people["dave"].say("/digest preview")
+    assert "only an administrator" in await people["bob"].say("/digest send")  # admins send
     assert "on its way to 2 board members" in await alice.say("/digest send")
+    assert "sent a moment ago" in await alice.say("/digest send")  # one digest, not two
     await scheduler.run()
-    assert "Weekly digest" in people["bob"].inbox()
+    assert people["bob"].inbox().count("Weekly digest") == 1
+
+
+async def test_a_digest_sent_before_anyone_is_on_the_board_goes_once_the_role_is_given(  # type: ignore[no-untyped-def]
+    shell, scheduler: Scheduler
+):
+    alice, people = await set_up_coop(shell, {"bob": "salaries"})
+    assert "Nobody has the board role yet" in await alice.say("/digest send")
+    assert "board" in await alice.say("/role grant bob board")
+    assert "on its way to 1 board member" in await alice.say("/digest send")  # same minute
+    await scheduler.run()
+    assert people["bob"].inbox().count("Weekly digest") == 1
 
 
 async def test_a_scheduled_poll_opened_early_by_hand_is_announced_at_once(  # type: ignore[no-untyped-def]
