@@ -51,7 +51,10 @@ class MatrixMessenger:
         self.config = config
 
     async def send(self, chat: ChatRef, screen: Screen) -> MessageRef:
-        """Post a screen (split if long; attachments follow); the ref is its last text part."""
+        """Post a screen (split if long; attachments follow); the ref is its last text part.
+        In a group room the screen's action buttons are left out (see `without_actions`)."""
+        if not chat.is_direct:
+            screen = outbound.without_actions(screen)
         last = ""
         for message in outbound.render_screen(screen):
             last = await self.send_content(chat.chat_key, message.content)

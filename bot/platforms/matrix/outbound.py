@@ -8,7 +8,7 @@ functions only: no nio, no I/O.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
@@ -125,6 +125,15 @@ def _render_piece(screen: Screen, text: str, first: bool, last: bool) -> Rendere
 def content_size(content: dict[str, Any]) -> int:
     """Bytes of a content once serialised."""
     return len(json.dumps(content, ensure_ascii=False).encode())
+
+
+def without_actions(screen: Screen) -> Screen:
+    """The screen without its action buttons (links kept), for group rooms: only commands are
+    read there, so typing a choice's number or reacting to it would do nothing."""
+    rows = tuple(
+        kept for row in screen.buttons if (kept := tuple(b for b in row if b.action is None))
+    )
+    return screen if rows == screen.buttons else replace(screen, buttons=rows)
 
 
 def render_screen(screen: Screen, chunk: int = CHUNK_CHARS) -> list[RenderedMessage]:

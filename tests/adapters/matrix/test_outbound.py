@@ -112,3 +112,13 @@ def test_reaction_content() -> None:
 def test_attachments_only_screen_has_no_text_message() -> None:
     chart = Attachment("c.png", b"x", "image/png")
     assert outbound.render_screen(Screen(text="", attachments=(chart,))) == []
+
+
+def test_group_rooms_get_no_numbered_choices_but_keep_links() -> None:
+    answer = Button("Answer now", Action("ans", (4,)))
+    site = Button("Website", url="https://example.org")
+    screen = Screen(text="New poll", buttons=((answer, site), (answer,)))
+    kept = outbound.without_actions(screen)
+    assert kept.buttons == ((site,),) and kept.text == "New poll"
+    plain = Screen(text="x", buttons=((site,),))
+    assert outbound.without_actions(plain) is plain
