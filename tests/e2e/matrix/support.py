@@ -215,6 +215,22 @@ class Member:
         return await self.send_content(content)
 
 
+def bot_said(member: Member, bot_id: str, words: str = "", kind: type | None = None) -> Any:
+    """Predicate: an event from the bot in the member's room whose body (or file name)
+    contains `words`, of the event class `kind` if given."""
+
+    def predicate(item: Any) -> bool:
+        content = item.content
+        return (
+            item.room_id == member.room_id
+            and item.sender == bot_id
+            and (kind is None or isinstance(item.event, kind))
+            and words in str(content.get("body", "")) + str(content.get("filename", ""))
+        )
+
+    return predicate
+
+
 async def eventually(check: Any, timeout: float = 10.0, every: float = 0.05) -> Any:  # noqa: ASYNC109
     """Poll an async predicate until it returns something truthy."""
     deadline = time.monotonic() + timeout

@@ -9,7 +9,6 @@ reads commands only). The scheduler is run step by step."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from nio import RoomMessageFile, RoomMessageImage, RoomMessageNotice, RoomMessagesResponse
@@ -28,8 +27,9 @@ from tests.e2e.matrix.rooms import (
     create_group_room,
     poll_number,
 )
-from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, make_admin
+from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, bot_said, make_admin
 from tests.e2e.matrix.test_polls import _coop
+from tests.e2e.matrix.test_scheduled import coop_with_scheduler
 from tests.matrix_harness import SynapseServer
 from tests.matrix_harness.clients import member_joined
 from tests.matrix_harness.pytest_plugin import unique_localpart
@@ -83,20 +83,6 @@ async def bot_reactions(member: Member, room_id: str) -> list[str]:
     ]
 
 
-def bot_sent(member: Member, bot_id: str, kind: type, words: str = "") -> Any:
-    """Predicate: an event of `kind` from the bot in the member's room (body with `words`)."""
-
-    def predicate(item: Any) -> bool:
-        return (
-            item.room_id == member.room_id
-            and item.sender == bot_id
-            and isinstance(item.event, kind)
-            and words in str(item.content.get("body", "")) + str(item.content.get("filename"))
-        )
-
-    return predicate
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_member_commands_polls_cancel_results_and_ballots(
     app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
@@ -145,7 +131,7 @@ async def test_member_commands_polls_cancel_results_and_ballots(
     assert "Participation: 2 of 2 (100%)" in results and "Employees: 1/1 (100%)" in results
     assert "• Yes: 1 vote (50%) · weighted 50%" in results, results
     assert "• No: 1 vote (50%) · weighted 50%" in results, results
-    await bob.synced.inbox.wait_for(bot_sent(bob, bot.user_id, RoomMessageImage), timeout=15)
+    await bob.synced.inbox.wait_for(bot_said(bob, bot.user_id, kind=RoomMessageImage), timeout=15)
 
     published = await bob.talk(f"!ballots {poll}", bot)
     assert published.startswith(f"Published ballots of poll {poll}"), published
@@ -153,7 +139,7 @@ async def test_member_commands_polls_cancel_results_and_ballots(
     assert f"{receipts[bob.user_id]} — - — Yes" in published, published
     assert f"{receipts[carol.user_id]} — - — No" in published, published
     await bob.synced.inbox.wait_for(
-        bot_sent(bob, bot.user_id, RoomMessageFile, f"poll-{poll}-receipts.csv"), timeout=15
+        bot_said(bob, bot.user_id, f"poll-{poll}-receipts.csv", RoomMessageFile), timeout=15
     )
     assert "no open poll for you" in await bob.talk("!polls", bot)
 
@@ -162,13 +148,9 @@ async def test_member_commands_polls_cancel_results_and_ballots(
 async def test_admin_edit_archive_remind_and_digest(
     app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    bot = await matrix_bot()
-    alice, bob, carol = await _coop(app, bot, matrix_member)
-    scheduling = build_scheduling(
-        app, frozenset({"matrix"}), DispatcherConfig(max_in_flight=2), worker_id="e2e"
+    bot, scheduling, (alice, bob, carol) = await coop_with_scheduler(
+        app, matrix_bot, matrix_member
     )
-    carol_name = carol.user_id.split(":")[0][1:]
-    assert "board" in await alice.talk(f"!role grant {carol_name} board", bot)
     poll = poll_number(await alice.talk(BUDGET, bot))
 
     edit = (

@@ -15,7 +15,15 @@ from nio import RoomMessageFile, RoomMessageImage
 from bot.app import App
 from bot.jobs.service import build_scheduling
 from bot.scheduling.dispatcher import DispatcherConfig
-from tests.e2e.matrix.support import BotFactory, Member, MemberFactory, eventually
+from bot.scheduling.runner import Scheduling
+from tests.e2e.matrix.support import (
+    BotFactory,
+    Member,
+    MemberFactory,
+    RunningBot,
+    bot_said,
+    eventually,
+)
 from tests.e2e.matrix.test_polls import _coop
 
 pytestmark = pytest.mark.asyncio
@@ -26,15 +34,19 @@ FORM = (
 )
 
 
-def bot_said(member: Member, bot_id: str, words: str):  # type: ignore[no-untyped-def]
-    def predicate(item) -> bool:  # type: ignore[no-untyped-def]
-        return (
-            item.room_id == member.room_id
-            and item.sender == bot_id
-            and words in str(item.content.get("body", ""))
-        )
-
-    return predicate
+async def coop_with_scheduler(
+    app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
+) -> tuple[RunningBot, Scheduling, tuple[Member, Member, Member]]:
+    """The bot, its scheduling (run step by step by the test) and the cooperative of
+    `_coop`: Alice the admin, Bob, and Carol on the board."""
+    bot = await matrix_bot()
+    alice, bob, carol = await _coop(app, bot, matrix_member)
+    scheduling = build_scheduling(
+        app, frozenset({"matrix"}), DispatcherConfig(max_in_flight=2), worker_id="e2e"
+    )
+    carol_name = carol.user_id.split(":")[0][1:]
+    assert "board" in await alice.talk(f"!role grant {carol_name} board", bot)
+    return bot, scheduling, (alice, bob, carol)
 
 
 # The storage paths are covered on both databases by the shell and Telegram scenarios; this
@@ -43,18 +55,14 @@ def bot_said(member: Member, bot_id: str, words: str):  # type: ignore[no-untype
 async def test_announcement_reminder_and_report_on_matrix(
     app: App, matrix_bot: BotFactory, matrix_member: MemberFactory
 ) -> None:
-    bot = await matrix_bot()
-    alice, bob, carol = await _coop(app, bot, matrix_member)
-    scheduling = build_scheduling(
-        app, frozenset({"matrix"}), DispatcherConfig(max_in_flight=2), worker_id="e2e"
+    bot, scheduling, (alice, bob, carol) = await coop_with_scheduler(
+        app, matrix_bot, matrix_member
     )
 
     async def at(when: datetime) -> None:
         app.clock.set(when)  # type: ignore[attr-defined]
         await scheduling.dispatcher.dispatch_once()
 
-    carol_name = carol.user_id.split(":")[0][1:]
-    assert "board" in await alice.talk(f"!role grant {carol_name} board", bot)
     created = await alice.talk(FORM, bot)
     poll = int(created.split("Draft poll ")[1].split(" ")[0])
     planned = await alice.talk(f"!poll schedule {poll} 2026-01-06 10:00 to 2026-01-09 18:00", bot)
