@@ -96,7 +96,7 @@ class Dispatcher:
         try:
             return await self._handle(ix, capabilities, retry_on_disconnect=True)
         except DBAPIError as error:
-            if not error.connection_invalidated:
+            if not _is_disconnect(error):
                 raise
             log.warning("database connection lost; handling the interaction again")
             return await self._handle(ix, capabilities, retry_on_disconnect=False)

@@ -38,8 +38,7 @@ def usage(cmd: str) -> str:
 def lines(t: Translator, nudges: Nudges) -> list[str]:
     """How the organisation's polls nudge, for `/notifications` (admins)."""
     if nudges.reminders:
-        times = t.list_of([t.exact_duration(o) for o in nudges.reminders])
-        reminders = t("Reminders before a poll closes: {times}", times=times)
+        reminders = t("Reminders before a poll closes: {times}", times=_times(t, nudges))
     else:
         reminders = t("Reminders before a poll closes: none")
     if nudges.turnout is None:
@@ -68,9 +67,9 @@ async def set_reminders(ctx: Context, text: str, full_usage: str) -> Reply:
     nudges, polls = await _save(ctx, REMINDER_OFFSETS, reminders_setting(offsets), "reminders")
     t = ctx.t
     if nudges.reminders:
-        times = t.list_of([t.exact_duration(o) for o in nudges.reminders])
         said = t(
-            "Polls will remind those who have not answered {times} before they close.", times=times
+            "Polls will remind those who have not answered {times} before they close.",
+            times=_times(t, nudges),
         )
     else:
         said = t("Polls will send no reminders.")
@@ -81,8 +80,11 @@ async def set_turnout(ctx: Context, text: str, full_usage: str) -> Reply:
     """`/notifications turnout 24h|off|default`."""
     ctx.require_admin()
     word = text.strip().lower()
-    if word in OFF or word in DEFAULT:
-        stored = turnout_setting(None, default=word in DEFAULT)
+    stored: str | None
+    if word in DEFAULT:
+        stored = None
+    elif word in OFF:
+        stored = turnout_setting(None)
     else:
         try:
             stored = turnout_setting(parse_nudge(text))
@@ -111,6 +113,11 @@ async def _save(ctx: Context, key: str, value: str | None, what: str) -> tuple[N
     polls = await replan_nudges(ctx.uow, ctx.org.id)
     ctx.wake_scheduler()
     return await nudges_of(ctx.uow, ctx.org.id), polls
+
+
+def _times(t: Translator, nudges: Nudges) -> str:
+    """The reminder offsets as the language lists them ('3 jours, 1 jour et 3 heures')."""
+    return t.list_of([t.exact_duration(offset) for offset in nudges.reminders])
 
 
 def _done(ctx: Context, said: str, polls: int) -> Reply:

@@ -99,7 +99,7 @@ def build_help(router: Router) -> object:
         for spec in router.commands:
             if not spec.listed:
                 continue
-            if spec.roles and not spec.allows(ctx.member.roles if ctx.member else ()):
+            if not spec.allows(ctx.member.roles if ctx.member else ()):
                 continue
             if (
                 not spec.roles

@@ -53,8 +53,8 @@ class Router:
     ) -> None:
         """Register a command under its name and aliases (`role`: who may use it, one role or
         any of several)."""
-        roles = frozenset() if role is None else role if isinstance(role, frozenset) else {role}
-        spec = CommandSpec(name, aliases, handler, summary, usage, frozenset(roles), listed)
+        roles = role if isinstance(role, frozenset) else frozenset(() if role is None else {role})
+        spec = CommandSpec(name, aliases, handler, summary, usage, roles, listed)
         for key in (name, *aliases):
             if key in self._commands:
                 raise ValueError(f"command {key!r} registered twice")

@@ -62,10 +62,8 @@ def reminders_setting(offsets: tuple[timedelta, ...] | None) -> str | None:
     return ",".join(offset_label(o) for o in offsets) if offsets else "off"
 
 
-def turnout_setting(offset: timedelta | None, default: bool = False) -> str | None:
-    """How the turnout check is stored (``"24h"``, ``"off"``; None: the default)."""
-    if default:
-        return None
+def turnout_setting(offset: timedelta | None) -> str:
+    """How the turnout check is stored (``"24h"``; ``"off"`` for none)."""
     return "off" if offset is None else offset_label(offset)
 
 

@@ -16,8 +16,6 @@ from nio import Event, MatrixRoom, MegolmEvent, MemoryDownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import App
-from bot.i18n import Translator, negotiate_language
-from bot.members.repository import MemberRepository
 from bot.platforms.matrix.client import MatrixClient, MatrixError
 from bot.platforms.matrix.config import MatrixConfig
 from bot.platforms.matrix.delivery import DeliveryMessenger
@@ -33,6 +31,7 @@ from bot.platforms.matrix.inbound import (
 )
 from bot.platforms.matrix.messenger import CAPABILITIES, PLATFORM, MatrixMessenger
 from bot.platforms.matrix.room_polls import RoomPolls, is_poll_command, is_post_command
+from bot.platforms.matrix.senders import claim_for_answer
 from bot.platforms.matrix.state import AdapterState, MenuStore, SyncProgress
 from bot.platforms.matrix.sync import RoomWork, SyncLoop
 from bot.platforms.matrix.unreadable import UnreadableMessages
@@ -217,16 +216,10 @@ class MatrixAdapter:
 
     async def _too_large(self, room: MatrixRoom, event: Event, chat: ChatRef) -> None:
         """Say the file is too large, in the person's language (once per event)."""
-        org = await self.app.dispatcher.organisation()
-        async with self.app.db.uow() as uow:
-            if not await uow.claim_event(f"matrix:{event.event_id}"):
-                return
-            member = await MemberRepository(uow.session).by_identity(
-                org.id, PLATFORM, event.sender
-            )
-            await uow.commit()
-        language = (member.language if member else None) or negotiate_language(None, org.language)
-        t = Translator(language, org.timezone)
+        found = await claim_for_answer(self.app, event.event_id, event.sender)
+        if found is None:
+            return
+        t = found[1]
         text = t(
             "This file is too large: {megabytes} MB at most.",
             megabytes=t.number(round(self.config.max_file_bytes / 1_000_000, 1)),

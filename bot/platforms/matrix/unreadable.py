@@ -28,13 +28,12 @@ from typing import Any
 from nio import MatrixRoom, MegolmEvent
 
 from bot.app import App
-from bot.i18n import Translator, negotiate_language
-from bot.members.model import Member
-from bot.members.repository import MemberRepository
+from bot.i18n import Translator
 from bot.platforms.matrix import outbound
 from bot.platforms.matrix.client import MatrixClient, MatrixError
 from bot.platforms.matrix.config import MatrixConfig
-from bot.platforms.matrix.messenger import PLATFORM, MatrixMessenger
+from bot.platforms.matrix.messenger import MatrixMessenger
+from bot.platforms.matrix.senders import claim_for_answer
 from bot.platforms.ports import ChatRef, Screen, Tone
 
 log = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ class UnreadableMessages:
         key = (room.room_id, event.sender)
         if not self.limit.allows(key):
             return  # told a moment ago
-        found = await self._reader(event)
+        found = await claim_for_answer(self.app, event.event_id, event.sender)
         if found is None:
             return  # handled before a restart
         member, t = found
@@ -141,16 +140,3 @@ class UnreadableMessages:
             log.warning("matrix: room key request failed: %r", error)
             return
         self.key_requests += 1
-
-    async def _reader(self, event: MegolmEvent) -> tuple[Member | None, Translator] | None:
-        """Claim the event; the sender as a member (if they are one) and their translator."""
-        org = await self.app.dispatcher.organisation()
-        async with self.app.db.uow() as uow:
-            if not await uow.claim_event(f"matrix:{event.event_id}"):
-                return None
-            member = await MemberRepository(uow.session).by_identity(
-                org.id, PLATFORM, event.sender
-            )
-            await uow.commit()
-        language = (member.language if member else None) or negotiate_language(None, org.language)
-        return member, Translator(language, org.timezone)
