@@ -170,3 +170,21 @@ async def lunch_cast(
     ids = await add_members(app, [bob.user_id, carol.user_id], roles=[Role.ASSOCIATE])
     await add_members(app, [dave.user_id])  # a participant: not in the poll's audience
     return LunchCast(account, alice, bob, carol, dave, eve, ids)
+
+
+async def answer_lunch(cast: LunchCast, room: str, poll_event: str) -> str:
+    """The seven responses of the room poll tests (both forms, a change of mind, strangers,
+    a wrong answer, too many answers); returns the event id of the first."""
+
+    async def answer(person: Member, answers: list[str], stable: bool = False) -> str:
+        content = response(poll_event, answers, stable)
+        return await person.send_content(content, response_type(stable), room_id=room)
+
+    first = await answer(cast.bob, ["a1"])  # unstable form
+    await answer(cast.carol, ["a3"], stable=True)  # stable form (m.selections)
+    await answer(cast.dave, ["a1"])  # a member outside the audience
+    await answer(cast.eve, ["a1"])  # not a member
+    await answer(cast.bob, ["a2", "a3"], stable=True)  # bob changes his mind: only this counts
+    await answer(cast.carol, ["a9"])  # no such answer: ignored, carol's ballot stays
+    await answer(cast.bob, ["a1", "a2", "a3"])  # more than max_selections: the first two count
+    return first
