@@ -85,6 +85,8 @@ async def test_announcement_reminder_report_and_digest_on_telegram(bot: Bot) -> 
     await alice.press(alert, f"remind:{poll}")
     answered = texts(alice, marks[alice.key] + 1)
     assert "A reminder is on its way to 2 members" in answered, answered
+    typed = await alice.say("1")  # typing the number presses the alert's button too
+    assert "2 members were already reminded a moment ago" in typed, typed
     await scheduling.dispatcher.dispatch_once()
     assert texts(dave, marks[dave.key]).count("Reminder: Budget 2027") == 2  # 24 h, then now
     assert "Reminder" not in texts(bob, marks[bob.key])
